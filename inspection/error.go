@@ -25,6 +25,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Problems lists each rule an input broke, when there are several,
+	// so a client can point at every one.
+	Problems []Problem
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -60,4 +63,24 @@ func ErrorMessage(err error) string {
 	default:
 		return "Internal error."
 	}
+}
+
+// ErrorMessageOrText is for command-line output, where the operator should
+// see the underlying cause too: the user-facing message for application
+// errors and the full text of any other error.
+func ErrorMessageOrText(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+// ProblemsOf returns the list of broken rules carried by err, if any.
+func ProblemsOf(err error) []Problem {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Problems
+	}
+	return nil
 }

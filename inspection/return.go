@@ -52,8 +52,13 @@ type Return struct {
 // The raw value is always kept beside it.
 func NormalizeReason(raw string) string {
 	r := strings.ToUpper(strings.TrimSpace(raw))
-	for _, p := range []string{"AMZ-PG-", "CR-"} {
-		r = strings.TrimPrefix(r, p)
+	for trimmed := true; trimmed; {
+		trimmed = false
+		for _, p := range []string{"AMZ-PG-", "CR-"} {
+			if strings.HasPrefix(r, p) {
+				r, trimmed = strings.TrimPrefix(r, p), true
+			}
+		}
 	}
 	return strings.ReplaceAll(r, " ", "_")
 }

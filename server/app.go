@@ -1,0 +1,163 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/returnbench/returnbench/inspection"
+)
+
+// maxBody is the largest request body accepted by the JSON API. Routes that
+// take files (imports, uploads) stream and set their own limits.
+const maxBody = 1 << 20
+
+// contentSecurityPolicy allows only our own origin: the PWA is served from
+// the binary, and the barcode decoder's wasm needs 'wasm-unsafe-eval'.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
+	"style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; " +
+	"worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) newApp() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "returnbench",
+		ErrorHandler:          s.handleError,
+		BodyLimit:             maxBody,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          10 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		// Client addresses come from clientIP, which believes X-Forwarded-For
+		// only from configured proxies; Fiber's own IP logic stays off.
+		ProxyHeader: "",
+	})
+	app.Use(requestid.New(requestid.Config{ContextKey: "requestid"}))
+	app.Use(recover.New(recover.Config{
+		EnableStackTrace: true,
+		StackTraceHandler: func(c *fiber.Ctx, e any) {
+			s.log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e), "stack", string(debug.Stack()))
+		},
+	}))
+	app.Use(s.logRequests)
+	app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: contentSecurityPolicy,
+		ReferrerPolicy:        "no-referrer",
+		HSTSMaxAge:            31536000,
+		// The camera is needed by the bench app on our own origin only.
+		PermissionPolicy: "camera=(self), microphone=(self), geolocation=()",
+	}))
+	if origins := strings.TrimSpace(s.cfg.CORSOrigins); origins != "" {
+		app.Use(cors.New(cors.Config{AllowOrigins: origins, AllowCredentials: false,
+			AllowHeaders: "Authorization, Content-Type, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Checksum"}))
+	}
+	s.mountRoutes(app)
+	return app
+}
+
+// requestID returns the id the requestid middleware gave this request.
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals("requestid").(string)
+	return id
+}
+
+// logRequests writes one structured line per request and counts it. It
+// logs the route pattern and path, never the query string or headers,
+// so no token or cursor lands in the logs.
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		// Let the error handler set the status before we read it.
+		if herr := s.handleError(c, err); herr != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	route := c.Route().Path
+	elapsed := time.Since(start)
+	s.metrics.observe(c.Method(), route, status, elapsed)
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "route", route,
+		"status", status, "ms", elapsed.Milliseconds(), "ip", s.clientIP(c), "request_id", requestID(c))
+	return nil
+}
+
+// apiError is the JSON body of every error response.
+type apiError struct {
+	Error struct {
+		Code      string               `json:"code"`
+		Message   string               `json:"message"`
+		RequestID string               `json:"request_id"`
+		Problems  []inspection.Problem `json:"problems,omitempty"`
+	} `json:"error"`
+}
+
+// statusOf maps application error codes to HTTP statuses: the one place this happens.
+var statusOf = map[string]int{
+	inspection.EINVALID:      fiber.StatusBadRequest,
+	inspection.EUNAUTHORIZED: fiber.StatusUnauthorized,
+	inspection.EFORBIDDEN:    fiber.StatusForbidden,
+	inspection.ENOTFOUND:     fiber.StatusNotFound,
+	inspection.ECONFLICT:     fiber.StatusConflict,
+	inspection.ETOOLARGE:     fiber.StatusRequestEntityTooLarge,
+	inspection.EUNSUPPORTED:  fiber.StatusUnsupportedMediaType,
+	inspection.ETHROTTLED:    fiber.StatusTooManyRequests,
+	inspection.EUNAVAILABLE:  fiber.StatusServiceUnavailable,
+	inspection.EINTERNAL:     fiber.StatusInternalServerError,
+}
+
+// handleError turns any error a handler returns into the JSON error body.
+// Internal errors are logged with their details and shown as a generic message.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var body apiError
+	body.Error.RequestID = requestID(c)
+	var fe *fiber.Error
+	switch {
+	case asFiberError(err, &fe):
+		// Routing and body-limit errors raised by Fiber itself.
+		c.Status(fe.Code)
+		body.Error.Code, body.Error.Message = fiberErrorCode(fe.Code), fe.Message
+		if fe.Code == fiber.StatusRequestEntityTooLarge {
+			body.Error.Message = fmt.Sprintf("The request body is larger than %d bytes.", maxBody)
+		}
+	default:
+		code := inspection.ErrorCode(err)
+		c.Status(statusOf[code])
+		body.Error.Code, body.Error.Message = code, inspection.ErrorMessage(err)
+		body.Error.Problems = inspection.ProblemsOf(err)
+		if code == inspection.EINTERNAL {
+			s.log.Error("internal error", "request_id", body.Error.RequestID, "path", c.Path(), "err", err)
+		}
+	}
+	return c.JSON(body)
+}
+
+func asFiberError(err error, target **fiber.Error) bool { return errors.As(err, target) }
+
+// fiberErrorCode names the statuses Fiber itself raises with our codes.
+func fiberErrorCode(status int) string {
+	for code, st := range statusOf {
+		if st == status {
+			return code
+		}
+	}
+	switch status {
+	case fiber.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case fiber.StatusRequestTimeout:
+		return "timeout"
+	}
+	return inspection.EINVALID
+}
