@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/returnbench/returnbench/inspection"
+	"github.com/returnbench/returnbench/media"
 )
 
 // maxBody is the largest request body accepted by the JSON API. Routes that
@@ -36,6 +38,10 @@ func (s *Server) newApp() *fiber.App {
 		WriteTimeout:          10 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
+		// Bodies over BodyLimit are handed to handlers as streams instead of
+		// being read into memory; limitBody guards every route that does not
+		// read its stream itself.
+		StreamRequestBody: true,
 		// Client addresses come from clientIP, which believes X-Forwarded-For
 		// only from configured proxies; Fiber's own IP logic stays off.
 		ProxyHeader: "",
@@ -124,7 +130,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var body apiError
 	body.Error.RequestID = requestID(c)
 	var fe *fiber.Error
+	var pe protocolError
 	switch {
+	case errors.As(err, &pe):
+		// tus errors carry the status their protocol prescribes.
+		c.Status(pe.HTTPStatus())
+		body.Error.Code, body.Error.Message = pe.Code, pe.Message
 	case asFiberError(err, &fe):
 		// Routing and body-limit errors raised by Fiber itself.
 		c.Status(fe.Code)
@@ -144,6 +155,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return c.JSON(body)
 }
 
+// protocolError is an error that names its own HTTP status (tus errors).
+type protocolError = *media.Error
+
 func asFiberError(err error, target **fiber.Error) bool { return errors.As(err, target) }
 
 // fiberErrorCode names the statuses Fiber itself raises with our codes.
@@ -160,4 +174,29 @@ func fiberErrorCode(status int) string {
 		return "timeout"
 	}
 	return inspection.EINVALID
+}
+
+// limitBody refuses a request body larger than max before anything reads
+// it. A body of unknown length (chunked) is read up to max and no further.
+func limitBody(max int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		n := c.Request().Header.ContentLength()
+		tooLarge := inspection.Errorf(inspection.ETOOLARGE, "The request body is larger than %d bytes.", max)
+		switch {
+		case n > max:
+			return tooLarge
+		case n == -1: // chunked: read at most max+1 bytes
+			if r := c.Context().RequestBodyStream(); r != nil {
+				b, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+				if err != nil {
+					return inspection.Errorf(inspection.EINVALID, "The request body could not be read.")
+				}
+				if len(b) > max {
+					return tooLarge
+				}
+				c.Request().SetBodyRaw(b)
+			}
+		}
+		return c.Next()
+	}
 }

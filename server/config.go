@@ -1,8 +1,12 @@
 package server
 
 import (
+	"context"
+	"path/filepath"
+
 	"flag"
 	"fmt"
+	"github.com/returnbench/returnbench/media"
 	"net/netip"
 	"os"
 	"strconv"
@@ -24,6 +28,15 @@ type Config struct {
 	S3Bucket    string
 	S3Region    string
 	S3UseTLS    bool
+	// S3ObjectLock is "", "compliance" or "governance"; with RetentionDays
+	// it makes verified evidence immutable (read-only files on local disk).
+	S3ObjectLock  string
+	RetentionDays int
+
+	PartSize        int64
+	MaxPhotoBytes   int64
+	MaxVideoBytes   int64
+	InspectionQuota int64
 
 	TLSCert   string
 	TLSKey    string
@@ -68,6 +81,26 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	str(&c.S3Region, "s3-region", "S3_REGION", "", "S3 region")
 	useTLS, _ := strconv.ParseBool(env("S3_USE_TLS", "false"))
 	fs.BoolVar(&c.S3UseTLS, "s3-use-tls", useTLS, "talk to S3 over HTTPS (RETURNBENCH_S3_USE_TLS)")
+	str(&c.S3ObjectLock, "s3-object-lock", "S3_OBJECT_LOCK", "", "compliance or governance: S3 Object Lock on verified evidence")
+	intVar := func(p *int, flagName, envName string, def int, usage string) {
+		v, err := strconv.Atoi(env(envName, strconv.Itoa(def)))
+		if err != nil {
+			v = def
+		}
+		fs.IntVar(p, flagName, v, usage+" (RETURNBENCH_"+envName+")")
+	}
+	bytesVar := func(p *int64, flagName, envName string, def int64, usage string) {
+		v, err := strconv.ParseInt(env(envName, strconv.FormatInt(def, 10)), 10, 64)
+		if err != nil {
+			v = def
+		}
+		fs.Int64Var(p, flagName, v, usage+" (RETURNBENCH_"+envName+")")
+	}
+	intVar(&c.RetentionDays, "retention-days", "RETENTION_DAYS", 0, "days verified evidence stays immutable (0: not locked)")
+	bytesVar(&c.PartSize, "upload-part-size", "UPLOAD_PART_SIZE", 8<<20, "bytes per stored upload part (at least 5 MiB)")
+	bytesVar(&c.MaxPhotoBytes, "max-photo-bytes", "MAX_PHOTO_BYTES", 25<<20, "largest photo accepted")
+	bytesVar(&c.MaxVideoBytes, "max-video-bytes", "MAX_VIDEO_BYTES", 4<<30, "largest video accepted")
+	bytesVar(&c.InspectionQuota, "inspection-quota-bytes", "INSPECTION_QUOTA_BYTES", 8<<30, "all files of one inspection")
 	str(&c.TLSCert, "tls-cert", "TLS_CERT", "", "TLS certificate file (PEM)")
 	str(&c.TLSKey, "tls-key", "TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.TLSDomain, "tls-domain", "TLS_DOMAIN", "", "public host name to obtain certificates for automatically (serves HTTPS on the listen address)")
@@ -119,4 +152,37 @@ func (c *Config) trustedPrefixes() ([]netip.Prefix, error) {
 // secureCookies tells whether clients reach us over HTTPS.
 func (c *Config) secureCookies() bool {
 	return c.TLSCert != "" || c.TLSDomain != "" || strings.HasPrefix(c.PublicURL, "https://")
+}
+
+// uploadLimits turns the settings into the upload engine's limits, with
+// the defaults for anything left zero (as tests do).
+func (c *Config) uploadLimits() media.Limits {
+	l := media.DefaultLimits
+	set := func(dst *int64, v int64) {
+		if v > 0 {
+			*dst = v
+		}
+	}
+	set(&l.PartSize, c.PartSize)
+	set(&l.MaxPhoto, c.MaxPhotoBytes)
+	set(&l.MaxVideo, c.MaxVideoBytes)
+	set(&l.InspectionQuota, c.InspectionQuota)
+	l.RetainDays = c.RetentionDays
+	return l
+}
+
+// openMediaBackend picks S3 when an endpoint is configured, else local disk
+// under the data dir.
+func (c *Config) openMediaBackend(ctx context.Context) (media.Backend, error) {
+	if c.S3Endpoint == "" {
+		if c.S3ObjectLock != "" {
+			return nil, fmt.Errorf("object lock needs an S3 endpoint; on local disk set only the retention days")
+		}
+		return media.NewDisk(filepath.Join(c.DataDir, "media"))
+	}
+	if c.S3ObjectLock != "" && c.RetentionDays <= 0 {
+		return nil, fmt.Errorf("S3 object lock %q needs RETURNBENCH_RETENTION_DAYS of 1 or more", c.S3ObjectLock)
+	}
+	return media.NewS3(ctx, media.S3Config{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey,
+		Bucket: c.S3Bucket, Region: c.S3Region, UseTLS: c.S3UseTLS, LockMode: c.S3ObjectLock})
 }

@@ -13,7 +13,8 @@ func (s *Server) handleHealth(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok"})
 }
 
-// handleReady says whether this instance can serve: its database answers.
+// handleReady says whether this instance can serve: its database and its
+// media store answer.
 func (s *Server) handleReady(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
@@ -21,7 +22,11 @@ func (s *Server) handleReady(c *fiber.Ctx) error {
 		s.log.Warn("not ready: database", "err", err)
 		return inspection.Errorf(inspection.EUNAVAILABLE, "The database does not answer.")
 	}
-	return c.JSON(fiber.Map{"status": "ready", "database": s.store.Dialect()})
+	if err := s.uploads.Backend().Ping(ctx); err != nil {
+		s.log.Warn("not ready: media store", "err", err)
+		return inspection.Errorf(inspection.EUNAVAILABLE, "The media store does not answer.")
+	}
+	return c.JSON(fiber.Map{"status": "ready", "database": s.store.Dialect(), "media": s.uploads.Backend().Describe()})
 }
 
 func (s *Server) handleVerifyAudit(c *fiber.Ctx) error {

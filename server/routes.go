@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/returnbench/returnbench/inspection"
@@ -38,47 +39,76 @@ type route struct {
 	path    string
 	allow   allow
 	handler fiber.Handler
+	// stream marks handlers that read the request body as a stream with
+	// limits of their own; every other route gets limitBody(maxBody).
+	stream bool
+}
+
+// api is a route whose JSON body, if any, is read whole (up to maxBody).
+func api(method, path string, a allow, h fiber.Handler) route {
+	return route{method: method, path: path, allow: a, handler: h}
+}
+
+// streamed is a route whose handler reads the body as a stream itself.
+func streamed(method, path string, a allow, h fiber.Handler) route {
+	return route{method: method, path: path, allow: a, handler: h, stream: true}
 }
 
 // routes is the whole HTTP API in one table: the role x route test walks it.
 func (s *Server) routes() []route {
 	return []route{
-		{"GET", "/healthz", allowPublic, s.handleHealth},
-		{"GET", "/readyz", allowPublic, s.handleReady},
-		{"GET", "/metrics", allowPublic, s.handleMetrics()}, // loopback or metrics token, checked inside
+		api("GET", "/healthz", allowPublic, s.handleHealth),
+		api("GET", "/readyz", allowPublic, s.handleReady),
+		api("GET", "/metrics", allowPublic, s.handleMetrics()), // loopback or metrics token, checked inside
 
-		{"POST", "/api/v1/auth/login", allowPublic, s.handleLogin},
-		{"POST", "/api/v1/setup", allowPublic, s.handleSetup}, // needs the one-time setup token
-		{"POST", "/api/v1/auth/logout", allowInspector, s.handleLogout},
-		{"GET", "/api/v1/auth/me", allowInspector, s.handleMe},
+		api("POST", "/api/v1/auth/login", allowPublic, s.handleLogin),
+		api("POST", "/api/v1/setup", allowPublic, s.handleSetup), // needs the one-time setup token
+		api("POST", "/api/v1/auth/logout", allowInspector, s.handleLogout),
+		api("GET", "/api/v1/auth/me", allowInspector, s.handleMe),
 
-		{"GET", "/api/v1/users", allowAdmin, s.handleListUsers},
-		{"POST", "/api/v1/users", allowAdmin, s.handleCreateUser},
+		api("GET", "/api/v1/users", allowAdmin, s.handleListUsers),
+		api("POST", "/api/v1/users", allowAdmin, s.handleCreateUser),
 
-		{"GET", "/api/v1/scan", allowInspector, s.handleScan},
-		{"GET", "/api/v1/scan/*", allowInspector, s.handleScan},
+		api("GET", "/api/v1/scan", allowInspector, s.handleScan),
+		api("GET", "/api/v1/scan/*", allowInspector, s.handleScan),
 
-		{"GET", "/api/v1/returns", allowInspector, s.handleListReturns},
-		{"POST", "/api/v1/returns", allowLead, s.handleCreateReturn},
-		{"GET", "/api/v1/returns/:id", allowInspector, s.handleGetReturn},
+		api("GET", "/api/v1/returns", allowInspector, s.handleListReturns),
+		api("POST", "/api/v1/returns", allowLead, s.handleCreateReturn),
+		api("GET", "/api/v1/returns/:id", allowInspector, s.handleGetReturn),
 
-		{"GET", "/api/v1/inspections/:id", allowInspector, s.handleGetInspection},
+		api("GET", "/api/v1/inspections/:id", allowInspector, s.handleGetInspection),
 
-		{"GET", "/api/v1/policies", allowInspector, s.handlePolicies},
-		{"GET", "/api/v1/audit/verify", allowLead, s.handleVerifyAudit},
+		api("OPTIONS", "/api/v1/uploads", allowPublic, s.handleTusOptions), // protocol discovery only
+		streamed("POST", "/api/v1/uploads", allowInspector, s.handleTusCreate),
+		api("HEAD", "/api/v1/uploads/:id", allowInspector, s.handleTusHead),
+		streamed("PATCH", "/api/v1/uploads/:id", allowInspector, s.handleTusPatch),
+		api("DELETE", "/api/v1/uploads/:id", allowInspector, s.handleTusDelete),
+
+		api("GET", "/api/v1/media/:id", allowInspector, s.handleGetMedia),
+		api("GET", "/api/v1/media/:id/meta", allowInspector, s.handleGetMediaMeta),
+
+		api("GET", "/api/v1/policies", allowInspector, s.handlePolicies),
+		api("GET", "/api/v1/audit/verify", allowLead, s.handleVerifyAudit),
 	}
 }
 
 func (s *Server) mountRoutes(app *fiber.App) {
 	for _, r := range s.routes() {
+		var chain []fiber.Handler
+		if !r.stream {
+			chain = append(chain, limitBody(maxBody))
+		}
 		switch r.allow {
 		case allowNobody:
 			panic(fmt.Sprintf("route %s %s does not say who may call it", r.method, r.path))
 		case allowPublic:
-			app.Add(r.method, r.path, r.handler)
 		default:
-			app.Add(r.method, r.path, s.requireSession, requireRole(r.allow.role()), r.handler)
+			chain = append(chain, s.requireSession, requireRole(r.allow.role()))
 		}
+		if strings.HasPrefix(r.path, "/api/v1/uploads") {
+			chain = append(chain, requireTus)
+		}
+		app.Add(r.method, r.path, append(chain, r.handler)...)
 	}
 	// Anything else under /api is unknown: a JSON 404, never the app shell.
 	app.Use("/api", func(c *fiber.Ctx) error {

@@ -29,6 +29,13 @@ var access = map[string]inspection.Role{
 	"GET /api/v1/returns/:id":     inspection.RoleInspector,
 	"GET /api/v1/inspections/:id": inspection.RoleInspector,
 	"GET /api/v1/policies":        inspection.RoleInspector,
+	"OPTIONS /api/v1/uploads":     "",
+	"POST /api/v1/uploads":        inspection.RoleInspector,
+	"HEAD /api/v1/uploads/:id":    inspection.RoleInspector,
+	"PATCH /api/v1/uploads/:id":   inspection.RoleInspector,
+	"DELETE /api/v1/uploads/:id":  inspection.RoleInspector,
+	"GET /api/v1/media/:id":       inspection.RoleInspector,
+	"GET /api/v1/media/:id/meta":  inspection.RoleInspector,
 	"GET /api/v1/audit/verify":    inspection.RoleLead,
 }
 

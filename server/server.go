@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/returnbench/returnbench/inspection"
+	"github.com/returnbench/returnbench/media"
 	"github.com/returnbench/returnbench/store"
 	"golang.org/x/crypto/acme/autocert"
 )
@@ -33,7 +34,9 @@ type Server struct {
 	app      *fiber.App
 	metrics  *metrics
 	proxies  []netip.Prefix
+	uploads  *media.Uploads
 	ln       net.Listener
+	stop     context.CancelFunc // ends background work
 }
 
 // New opens the store and builds the HTTP app; Listen and Serve start it.
@@ -59,7 +62,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, store: st, policies: policies, proxies: proxies, metrics: newMetrics()}
+	backend, err := cfg.openMediaBackend(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open media store: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, store: st, policies: policies, proxies: proxies, metrics: newMetrics(),
+		uploads: media.NewUploads(backend, st, cfg.uploadLimits(), cfg.Now, log), stop: func() {}}
 	s.app = s.newApp()
 	return s, nil
 }
@@ -120,7 +129,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err := s.announceSetup(ctx); err != nil {
 		return err
 	}
-	s.log.Info("returnbench listening", "addr", s.Addr(), "database", s.store.Dialect(), "public_url", s.cfg.PublicURL)
+	s.log.Info("returnbench listening", "addr", s.Addr(), "database", s.store.Dialect(),
+		"media", s.uploads.Backend().Describe(), "public_url", s.cfg.PublicURL)
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = stop
+	go s.cleanUploads(bg)
 	err := s.app.Listener(s.ln)
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
@@ -134,12 +147,35 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if d, ok := ctx.Deadline(); ok {
 		timeout = time.Until(d)
 	}
+	s.stop()
 	err := s.app.ShutdownWithTimeout(timeout)
 	return errors.Join(err, s.store.Close())
 }
 
 // Close releases the store without serving (for commands that never listened).
 func (s *Server) Close() error { return s.store.Close() }
+
+// cleanUploads aborts expired uploads now and then. Every instance runs it;
+// the work is idempotent, so they need no coordination.
+func (s *Server) cleanUploads(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		if n, err := s.uploads.CleanExpired(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("clean expired uploads", "err", err)
+		} else if n > 0 {
+			s.log.Info("cleaned expired uploads", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Uploads exposes the upload engine to tests and the verify command.
+func (s *Server) Uploads() *media.Uploads { return s.uploads }
 
 // publicLink joins the public URL and a path.
 func (s *Server) publicLink(path string) string {

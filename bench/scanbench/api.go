@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,7 +60,7 @@ func startAPI(ctx context.Context, dir string, conns int) (*api, error) {
 	// The user exists before Serve, so the server has no reason to print a
 	// setup link.
 	if err := ensureUser(ctx, srv); err != nil {
-		a.Close()
+		srv.Close()
 		return nil, err
 	}
 	go srv.Serve(context.Background())
@@ -144,5 +143,5 @@ func (a *api) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a.http.CloseIdleConnections()
-	return errors.Join(a.srv.Shutdown(ctx))
+	return a.srv.Shutdown(ctx)
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/returnbench/returnbench/store"
 )
 
+// scanColumns are the identifier columns a scan is compared with, as in
+// the store.
+var scanColumns = []string{"tracking_id", "rma_id", "lpn", "order_id", "fnsku"}
+
 // directSQL is the baseline: one prepared statement probing the five
 // identifier indexes, no ORM, no site filter, no ordering.
 const directSQL = "SELECT id FROM returns WHERE tracking_id = ? OR rma_id = ? OR lpn = ? OR order_id = ? OR fnsku = ?"
@@ -105,27 +109,31 @@ type code struct {
 	exists bool
 }
 
-// sampleCodes picks n identifiers of random returns (whichever identifiers
-// each has, so every kind is scanned) and n/4 well-formed codes that match
-// nothing, and shuffles them together: a bench scans unknown parcels too,
-// and a miss probes every index to the end.
+// sampleCodes picks n identifiers of random returns and n/4 well-formed
+// codes that match nothing, shuffled together: a bench scans unknown parcels
+// too, and a miss probes every index to the end. Each identifier column is
+// drawn equally often, so order ids and FNSKUs, which every return has, do
+// not crowd out the tracking numbers and LPNs that most scans are.
 func sampleCodes(ctx context.Context, d *direct, rng *rand.Rand, n int) ([]code, error) {
 	var maxRowID int64
 	if err := d.db.QueryRowContext(ctx, "SELECT max(rowid) FROM returns").Scan(&maxRowID); err != nil {
 		return nil, fmt.Errorf("sample codes: %w", err)
 	}
 	var codes []code
-	for len(codes) < n {
-		var ids [5]string
-		err := d.db.QueryRowContext(ctx, "SELECT tracking_id, rma_id, lpn, order_id, fnsku FROM returns WHERE rowid = ?",
-			1+rng.Int64N(maxRowID)).Scan(&ids[0], &ids[1], &ids[2], &ids[3], &ids[4])
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // a gap in the rowids
+	for tries := 0; len(codes) < n; tries++ {
+		if tries > 100*n {
+			return nil, errors.New("sample codes: too few returns have identifiers")
+		}
+		// The column comes from a fixed list, never from input.
+		col := scanColumns[len(codes)%len(scanColumns)]
+		var v string
+		err := d.db.QueryRowContext(ctx, "SELECT "+col+" FROM returns WHERE rowid = ?", 1+rng.Int64N(maxRowID)).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) || v == "" {
+			continue // a gap in the rowids, or a return without this identifier: draw another
 		} else if err != nil {
 			return nil, fmt.Errorf("sample codes: %w", err)
 		}
-		present := nonEmpty(ids[:])
-		c, err := newCode(present[rng.IntN(len(present))], true)
+		c, err := newCode(v, true)
 		if err != nil {
 			return nil, err
 		}
@@ -165,6 +173,14 @@ func absentCodes(ctx context.Context, d *direct, rng *rand.Rand, n int) ([]code,
 	return codes, nil
 }
 
+// label names the code's kind, or "absent" for codes that match nothing.
+func (c code) label() string {
+	if !c.exists {
+		return "absent"
+	}
+	return string(c.kind)
+}
+
 // newCode names the code's kind as the scan handler will read it. A
 // generated code that labels does not recognise is a bug in the generator,
 // and would measure a path no real scan takes.
@@ -174,14 +190,4 @@ func newCode(v string, exists bool) (code, error) {
 		return code{}, fmt.Errorf("sample codes: labels does not recognise %q", v)
 	}
 	return code{value: v, kind: m[0].Kind, exists: exists}, nil
-}
-
-func nonEmpty(values []string) []string {
-	var out []string
-	for _, v := range values {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
