@@ -2,8 +2,14 @@
 GO        ?= go
 BIN       := bin/returnbench
 FUZZTIME  ?= 10s
+# Test servers are built once into a cache outside the clone, so fresh
+# clones on the same machine reuse them.
+CACHE     ?= $(HOME)/.cache/returnbench
+MINIO     := $(CACHE)/bin/minio
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+export RETURNBENCH_MINIO := $(MINIO)
 
-.PHONY: all build run test vet fuzz bench clean
+.PHONY: all build run test test-deps vet fuzz bench clean
 
 all: build
 
@@ -18,10 +24,17 @@ vet:
 
 # Everything the tests need is checked or installed first; no test is skipped
 # for a missing dependency.
-test: vet
+test: vet test-deps
 	./scripts/ensure-postgres.sh
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run='^$$' -fuzz=FuzzClassify -fuzztime=$(FUZZTIME) -parallel 2 ./labels
+
+test-deps: $(MINIO)
+
+# MinIO, a real S3 server for the media tests (about 3-5 minutes, once).
+$(MINIO):
+	@echo "building the MinIO test server into $(CACHE) (once; a few minutes)..."
+	GOBIN=$(CACHE)/bin $(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzClassify -fuzztime=5m -parallel 2 ./labels

@@ -75,7 +75,7 @@ func TestBodyLimit(t *testing.T) {
 	defer conn.Close()
 	fmt.Fprintf(conn, "POST /api/v1/returns HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
 		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", ts.Addr(), tok, 2<<20)
-	conn.Write([]byte(strings.Repeat(" ", 8<<10)))
+	conn.Write([]byte(strings.Repeat(" ", 16<<10)))
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
