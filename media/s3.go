@@ -158,8 +158,17 @@ func (s *S3) Open(ctx context.Context, key string) (Object, error) {
 	return s3Object{Object: obj, size: info.Size}, nil
 }
 
+// Delete removes an object for good. In a versioned bucket (Object Lock
+// needs one) a plain delete only hides the bytes behind a delete marker, so
+// the current version is removed by its id; a retained version refuses.
 func (s *S3) Delete(ctx context.Context, key string) error {
-	err := s.core.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
+	info, err := s.core.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if minio.ToErrorResponse(err).Code == "NoSuchKey" {
+		return nil
+	} else if err != nil {
+		return translateS3(err, "Media file")
+	}
+	err = s.core.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: info.VersionID})
 	return translateS3(err, "Media file")
 }
 

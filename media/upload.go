@@ -109,6 +109,9 @@ type Uploads struct {
 
 // NewUploads wires the upload engine.
 func NewUploads(b Backend, r Records, limits Limits, now func() time.Time, log *slog.Logger) *Uploads {
+	if log == nil {
+		log = slog.Default()
+	}
 	if limits.PartSize < 5<<20 {
 		limits.PartSize = 5 << 20 // S3's smallest part
 	}
@@ -452,7 +455,7 @@ func (w *writer) putPart(ctx context.Context, data []byte) error {
 	etag, err := w.u.backend.PutPart(ctx, up.StorageKey, up.BackendUpload, number, offset, data)
 	if err != nil {
 		up.Offset -= int64(len(data)) // not stored: not acknowledged
-		return err
+		return w.whyFailed(ctx, err)
 	}
 	up.Parts = append(up.Parts, Part{Number: number, ETag: etag, Size: int64(len(data))})
 	up.TailKey, up.TailSize = "", 0
@@ -463,6 +466,16 @@ func (w *writer) putPart(ctx context.Context, data []byte) error {
 	return nil
 }
 
+// whyFailed explains a failed store write: when a newer request has taken
+// the upload over (and perhaps finished it), that is the reason, not the
+// store's complaint about a part of an upload that is gone.
+func (w *writer) whyFailed(ctx context.Context, err error) error {
+	if cur, rerr := w.u.records.UploadByID(ctx, w.up.ID); rerr == nil && cur.LockToken != w.lock {
+		return ErrLockLost
+	}
+	return err
+}
+
 // commit stores the pending tail, if any, and the progress with it.
 func (w *writer) commit(ctx context.Context) error {
 	up := w.up
@@ -470,7 +483,7 @@ func (w *writer) commit(ctx context.Context) error {
 		key := fmt.Sprintf("uploads/%s/tail-%d-%d", up.ID, up.Offset-int64(len(w.pending)), up.Offset)
 		if err := w.u.backend.PutScratch(ctx, key, w.pending); err != nil {
 			up.Offset -= int64(len(w.pending))
-			return err
+			return w.whyFailed(ctx, err)
 		}
 		up.TailKey, up.TailSize = key, int64(len(w.pending))
 	}

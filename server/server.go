@@ -174,6 +174,13 @@ func (s *Server) cleanUploads(ctx context.Context) {
 	}
 }
 
+// VerifyEvidence re-hashes every verified file in the media store.
+func (s *Server) VerifyEvidence(ctx context.Context) (media.VerifyReport, error) {
+	return media.VerifyStored(ctx, s.uploads.Backend(), func(fn func(m *inspection.Media) error) error {
+		return s.store.VerifiedMedia(ctx, fn)
+	})
+}
+
 // Uploads exposes the upload engine to tests and the verify command.
 func (s *Server) Uploads() *media.Uploads { return s.uploads }
 

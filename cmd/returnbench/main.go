@@ -43,6 +43,7 @@ type Main struct {
 const usage = `usage:
   returnbench [serve] [flags]                       start the server (the default)
   returnbench user add NAME --role inspector|lead|admin   add a user; the password is read from standard input
+  returnbench verify [flags]                        re-hash every stored evidence file and report mismatches
   returnbench help                                  this text; 'returnbench serve --help' lists the flags`
 
 // Run dispatches a subcommand.
@@ -59,6 +60,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return errors.New("usage: returnbench user add NAME --role inspector|lead|admin")
 		}
 		return m.userAdd(ctx, args[1:])
+	case "verify":
+		return m.verify(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
@@ -170,5 +173,35 @@ func (m *Main) userAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "added %s (%s)\n", u.Username, u.Role)
+	return nil
+}
+
+// verify re-hashes every verified evidence file and exits non-zero when
+// any file is missing or changed.
+func (m *Main) verify(ctx context.Context, args []string) error {
+	cfg, rest, err := m.parseConfig("verify", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("verify takes no arguments, got %q", rest)
+	}
+	srv, err := server.New(ctx, cfg, m.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	report, err := srv.VerifyEvidence(ctx)
+	if err != nil {
+		return err
+	}
+	for _, bad := range report.Mismatches {
+		fmt.Fprintf(m.Stdout, "MISMATCH media %s (%s): %s; recorded sha256 %s, now %s\n",
+			bad.MediaID, bad.StorageKey, bad.Problem, bad.Want, bad.Got)
+	}
+	fmt.Fprintf(m.Stdout, "checked %d files, %d bytes: %d mismatches\n", report.Checked, report.Bytes, len(report.Mismatches))
+	if len(report.Mismatches) > 0 {
+		return fmt.Errorf("%d stored files do not match their recorded SHA-256", len(report.Mismatches))
+	}
 	return nil
 }
