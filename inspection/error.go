@@ -16,6 +16,7 @@ const (
 	ETOOLARGE     = "too_large"
 	EUNSUPPORTED  = "unsupported_media_type"
 	ETHROTTLED    = "too_many_requests"
+	EGONE         = "gone"
 	EUNAVAILABLE  = "unavailable"
 	EINTERNAL     = "internal"
 )

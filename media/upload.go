@@ -143,7 +143,9 @@ var (
 	hexSHA256   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
-func (n *NewUpload) validate(l Limits) error {
+// Validate checks a declared file against the limits: its ids, kind, type,
+// declared hash and size. The sync protocol checks declarations with it too.
+func (n *NewUpload) Validate(l Limits) error {
 	n.ContentType = strings.ToLower(strings.TrimSpace(n.ContentType))
 	n.SHA256 = strings.ToLower(strings.TrimSpace(n.SHA256))
 	switch {
@@ -193,7 +195,7 @@ func cleanFilename(name string) string {
 // Create starts an upload, or returns the one already started for the same
 // media id (a client that lost the answer to its first request asks again).
 func (u *Uploads) Create(ctx context.Context, user *inspection.User, n NewUpload) (*Upload, error) {
-	if err := n.validate(u.limits); err != nil {
+	if err := n.Validate(u.limits); err != nil {
 		return nil, err
 	}
 	in, err := u.records.InspectionByID(ctx, n.InspectionID)

@@ -46,6 +46,7 @@ func (s *Server) newApp() *fiber.App {
 		// only from configured proxies; Fiber's own IP logic stays off.
 		ProxyHeader: "",
 	})
+	app.Use(closeUnreadBody)
 	app.Use(requestid.New(requestid.Config{ContextKey: "requestid"}))
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,
@@ -120,6 +121,7 @@ var statusOf = map[string]int{
 	inspection.ETOOLARGE:     fiber.StatusRequestEntityTooLarge,
 	inspection.EUNSUPPORTED:  fiber.StatusUnsupportedMediaType,
 	inspection.ETHROTTLED:    fiber.StatusTooManyRequests,
+	inspection.EGONE:         fiber.StatusGone,
 	inspection.EUNAVAILABLE:  fiber.StatusServiceUnavailable,
 	inspection.EINTERNAL:     fiber.StatusInternalServerError,
 }
@@ -199,4 +201,33 @@ func limitBody(max int) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// maxDrain is how much of a refused request's unread body the server reads
+// and discards so that its answer arrives on a clean connection: a tus
+// chunk of a usual size. Anything larger ends the connection instead.
+const maxDrain = 32 << 20
+
+// closeUnreadBody deals with a request whose streamed body was not read to
+// its end (a refusal before the body, a chunk cut short by an error).
+// fasthttp would otherwise parse the unread bytes as the next request on
+// the connection: the client's next call would get a garbage answer, and a
+// body could smuggle a request past a proxy. The rest of the body is read
+// and dropped, up to maxDrain; past that, or for a 413, the connection
+// closes. Handlers that read the stream do it through requestBody, which
+// notes its end.
+func closeUnreadBody(c *fiber.Ctx) error {
+	err := c.Next()
+	r := c.Context().RequestBodyStream()
+	n := c.Request().Header.ContentLength()
+	if r == nil || n == 0 || c.Locals(bodyReadKey) != nil {
+		return err
+	}
+	if n <= maxDrain && c.Response().StatusCode() != fiber.StatusRequestEntityTooLarge {
+		if _, derr := io.CopyN(io.Discard, r, maxDrain+1); derr == io.EOF {
+			return err
+		}
+	}
+	c.Response().Header.SetConnectionClose()
+	return err
 }

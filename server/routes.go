@@ -87,6 +87,9 @@ func (s *Server) routes() []route {
 		api("GET", "/api/v1/media/:id", allowInspector, s.handleGetMedia),
 		api("GET", "/api/v1/media/:id/meta", allowInspector, s.handleGetMediaMeta),
 
+		api("POST", "/api/v1/sync/push", allowInspector, s.handlePush),
+		api("GET", "/api/v1/sync/pull", allowInspector, s.handlePull),
+
 		api("GET", "/api/v1/policies", allowInspector, s.handlePolicies),
 		api("GET", "/api/v1/audit/verify", allowLead, s.handleVerifyAudit),
 	}

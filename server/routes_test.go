@@ -29,6 +29,8 @@ var access = map[string]inspection.Role{
 	"GET /api/v1/returns/:id":     inspection.RoleInspector,
 	"GET /api/v1/inspections/:id": inspection.RoleInspector,
 	"GET /api/v1/policies":        inspection.RoleInspector,
+	"POST /api/v1/sync/push":      inspection.RoleInspector,
+	"GET /api/v1/sync/pull":       inspection.RoleInspector,
 	"OPTIONS /api/v1/uploads":     "",
 	"POST /api/v1/uploads":        inspection.RoleInspector,
 	"HEAD /api/v1/uploads/:id":    inspection.RoleInspector,

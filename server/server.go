@@ -20,6 +20,7 @@ import (
 	"github.com/returnbench/returnbench/inspection"
 	"github.com/returnbench/returnbench/media"
 	"github.com/returnbench/returnbench/store"
+	rbsync "github.com/returnbench/returnbench/sync"
 	"golang.org/x/crypto/acme/autocert"
 )
 
@@ -35,6 +36,7 @@ type Server struct {
 	metrics  *metrics
 	proxies  []netip.Prefix
 	uploads  *media.Uploads
+	sync     *rbsync.Service
 	ln       net.Listener
 	stop     context.CancelFunc // ends background work
 }
@@ -68,7 +70,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("open media store: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, store: st, policies: policies, proxies: proxies, metrics: newMetrics(),
-		uploads: media.NewUploads(backend, st, cfg.uploadLimits(), cfg.Now, log), stop: func() {}}
+		uploads: media.NewUploads(backend, st, cfg.uploadLimits(), cfg.Now, log), stop: func() {},
+		sync: &rbsync.Service{Store: st, Policies: policies, Limits: cfg.uploadLimits()}}
 	s.app = s.newApp()
 	return s, nil
 }

@@ -92,7 +92,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+	if err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if s.dialect == Postgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(72616746)").Error; err != nil {
 				return fmt.Errorf("migration lock: %w", err)
@@ -125,7 +125,10 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 		}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
+	return s.ensureEpoch(ctx)
 }
 
 // SchemaVersion returns the highest applied migration.

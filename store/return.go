@@ -27,6 +27,9 @@ func (s *Store) CreateReturn(ctx context.Context, r *inspection.Return, actorID 
 		if err := tx.Create(r).Error; err != nil {
 			return translate(err, "Return")
 		}
+		if err := s.appendChange(tx, EntityReturn, r.ID, OpUpsert, r.SiteID, r); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, actorID, "return.create", "return", r.ID,
 			map[string]any{"order_id": r.OrderID, "rma_id": r.RMAID, "tracking_id": r.TrackingID, "source": r.Source})
 	})

@@ -59,6 +59,9 @@ func (s *Store) CreateUpload(ctx context.Context, up *media.Upload, m *inspectio
 		if err := tx.Create(up).Error; err != nil {
 			return translate(err, "Upload")
 		}
+		if err := s.mediaChanged(tx, m.ID); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, actorID, "media.upload_started", "media", m.ID,
 			map[string]any{"inspection_id": m.InspectionID, "kind": m.Kind, "size": m.Size, "sha256": m.SHA256})
 	})
@@ -120,6 +123,9 @@ func (s *Store) FinishUpload(ctx context.Context, up *media.Upload, mediaStatus,
 		if res.Error != nil {
 			return translate(res.Error, "Media")
 		}
+		if err := s.mediaChanged(tx, up.MediaID); err != nil {
+			return err
+		}
 		action := map[string]string{
 			inspection.MediaVerified: "media.verified", inspection.MediaRejected: "media.rejected",
 		}[mediaStatus]
@@ -129,6 +135,16 @@ func (s *Store) FinishUpload(ctx context.Context, up *media.Upload, mediaStatus,
 		return s.appendAudit(tx, actorID, action, "media", up.MediaID,
 			map[string]any{"upload_id": up.ID, "sha256": sha256Hex, "size": up.Length, "reason": reason})
 	})
+}
+
+// mediaChanged puts a media record's current state in the feed, so devices
+// learn when their files are verified (and may free local copies).
+func (s *Store) mediaChanged(tx *gorm.DB, id string) error {
+	var m inspection.Media
+	if err := tx.Where("id = ?", id).Take(&m).Error; err != nil {
+		return translate(err, "Media")
+	}
+	return s.appendChange(tx, EntityMedia, m.ID, OpUpsert, m.SiteID, &m)
 }
 
 // ExpiredUploads lists open uploads idle past their expiry.
@@ -157,6 +173,9 @@ func (s *Store) CreateInspection(ctx context.Context, in *inspection.Inspection,
 				return inspection.Errorf(inspection.ECONFLICT, "Inspection %s already exists.", in.ID)
 			}
 			return translate(err, "Inspection")
+		}
+		if err := s.appendChange(tx, EntityInspection, in.ID, OpUpsert, in.SiteID, in); err != nil {
+			return err
 		}
 		return s.appendAudit(tx, actorID, "inspection.create", "inspection", in.ID,
 			map[string]any{"return_id": in.ReturnID, "scanned_code": in.ScannedCode})

@@ -1,0 +1,30 @@
+package server
+
+import (
+	"github.com/gofiber/fiber/v2"
+	rbsync "github.com/returnbench/returnbench/sync"
+)
+
+// handlePush applies a device's outbox. It runs only with a live session:
+// a device whose session expired offline gets 401 and nothing of its batch
+// is consumed, so it signs in again and pushes the same batch.
+func (s *Server) handlePush(c *fiber.Ctx) error {
+	var req rbsync.PushRequest
+	if err := parseJSON(c, &req); err != nil {
+		return err
+	}
+	res, err := s.sync.Push(c.UserContext(), currentUser(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+// handlePull pages through the change feed from a cursor.
+func (s *Server) handlePull(c *fiber.Ctx) error {
+	res, err := s.sync.Pull(c.UserContext(), currentUser(c), c.Query("cursor"), c.QueryInt("limit", rbsync.DefaultPullLimit))
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}

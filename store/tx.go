@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/returnbench/returnbench/inspection"
+	"gorm.io/gorm"
+)
+
+// Tx is one write transaction, for callers that compose several writes
+// (a sync batch). Each write it offers records the change-feed row and the
+// audit event that go with it.
+type Tx struct {
+	s  *Store
+	db *gorm.DB
+}
+
+// InTx runs fn in one write transaction.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.writeTx(ctx, func(db *gorm.DB) error { return fn(&Tx{s: s, db: db}) })
+}
+
+// Savepoint runs fn in a nested transaction: if fn fails, only its own
+// writes are undone and the outer transaction goes on.
+func (t *Tx) Savepoint(fn func(tx *Tx) error) error {
+	return t.db.Transaction(func(db *gorm.DB) error { return fn(&Tx{s: t.s, db: db}) })
+}
+
+// Now is the store's clock.
+func (t *Tx) Now() time.Time { return t.s.now() }
+
+// MutationRecord is a pushed mutation and the answer it got.
+type MutationRecord struct {
+	ID        string `gorm:"primaryKey"`
+	ClientID  string
+	Seq       int64
+	UserID    string
+	Type      string
+	Status    string
+	ErrorCode string
+	Error     string
+	CreatedAt time.Time
+}
+
+func (MutationRecord) TableName() string { return "mutations" }
+
+// Mutation returns the record of a mutation seen before.
+func (t *Tx) Mutation(id string) (*MutationRecord, error) {
+	var m MutationRecord
+	err := t.db.Where("id = ?", id).Take(&m).Error
+	return &m, translate(err, "Mutation")
+}
+
+// RecordMutation remembers a mutation's answer so a repeat gets it again.
+func (t *Tx) RecordMutation(m *MutationRecord) error {
+	return translate(t.db.Create(m).Error, "Mutation")
+}
+
+// Inspection reads an inspection inside the transaction.
+func (t *Tx) Inspection(id string) (*inspection.Inspection, error) {
+	var in inspection.Inspection
+	err := t.db.Where("id = ?", id).Take(&in).Error
+	return &in, translate(err, "Inspection")
+}
+
+// InsertInspection creates an inspection with its feed row and audit event.
+func (t *Tx) InsertInspection(in *inspection.Inspection, actorID string) error {
+	if err := t.db.Create(in).Error; err != nil {
+		return translate(err, "Inspection")
+	}
+	return t.changed(EntityInspection, in.ID, in.SiteID, in, actorID, "inspection.create", nil)
+}
+
+// UpdateInspection writes in over version fromVersion. If another writer
+// got there first (on any instance) nothing is written and the answer is
+// a conflict.
+func (t *Tx) UpdateInspection(in *inspection.Inspection, fromVersion int64, actorID, action string, detail any) error {
+	res := t.db.Model(&inspection.Inspection{}).Where("id = ? AND version = ?", in.ID, fromVersion).
+		Select("return_id", "scanned_code", "status", "checklist", "grade", "used_condition", "disposition", "verdict",
+			"restocking_fee_percent", "restocking_fee_amount", "notes", "version", "captured_at", "completed_at", "updated_at").
+		Updates(in)
+	if res.Error != nil {
+		return translate(res.Error, "Inspection")
+	}
+	if res.RowsAffected == 0 {
+		return inspection.Errorf(inspection.ECONFLICT, "Inspection %s changed on another device first.", in.ID)
+	}
+	return t.changed(EntityInspection, in.ID, in.SiteID, in, actorID, action, detail)
+}
+
+// Return reads a return inside the transaction.
+func (t *Tx) Return(id string) (*inspection.Return, error) {
+	var r inspection.Return
+	err := t.db.Where("id = ?", id).Take(&r).Error
+	return &r, translate(err, "Return")
+}
+
+// MarkArrived records when a return's parcel reached the bench; the first
+// arrival recorded stands.
+func (t *Tx) MarkArrived(r *inspection.Return, at time.Time, actorID string) error {
+	res := t.db.Model(r).Where("arrived_at IS NULL").Updates(map[string]any{
+		"arrived_at": at, "version": gorm.Expr("version + 1"), "updated_at": t.s.now()})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return translate(res.Error, "Return")
+	}
+	if err := t.db.Where("id = ?", r.ID).Take(r).Error; err != nil {
+		return err
+	}
+	return t.changed(EntityReturn, r.ID, r.SiteID, r, actorID, "return.receive", map[string]any{"arrived_at": at})
+}
+
+// MediaOf lists an inspection's media inside the transaction.
+func (t *Tx) MediaOf(inspectionID string) ([]inspection.Media, error) {
+	out := []inspection.Media{}
+	err := t.db.Where("inspection_id = ?", inspectionID).Find(&out).Error
+	return out, translate(err, "Media")
+}
+
+// Media reads one media record inside the transaction.
+func (t *Tx) Media(id string) (*inspection.Media, error) {
+	var m inspection.Media
+	err := t.db.Where("id = ?", id).Take(&m).Error
+	return &m, translate(err, "Media")
+}
+
+// DeclareMedia records a file before its bytes arrive, or updates a
+// declaration whose bytes have not been verified.
+func (t *Tx) DeclareMedia(m *inspection.Media, actorID string) error {
+	var existing inspection.Media
+	err := t.db.Where("id = ?", m.ID).Take(&existing).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		if err := t.db.Create(m).Error; err != nil {
+			return translate(err, "Media")
+		}
+	case err != nil:
+		return err
+	default:
+		m.CreatedAt = existing.CreatedAt
+		if err := t.db.Model(&existing).Select("kind", "content_type", "filename", "size", "sha256", "captured_at", "updated_at").
+			Updates(m).Error; err != nil {
+			return translate(err, "Media")
+		}
+	}
+	return t.changed(EntityMedia, m.ID, m.SiteID, m, actorID, "media.declare",
+		map[string]any{"inspection_id": m.InspectionID, "kind": m.Kind, "size": m.Size, "sha256": m.SHA256})
+}
+
+// UnitFor returns the unit label of an inspection.
+func (t *Tx) UnitFor(inspectionID string) (*inspection.UnitLabel, error) {
+	var u inspection.UnitLabel
+	err := t.db.Where("inspection_id = ?", inspectionID).Take(&u).Error
+	return &u, translate(err, "Unit label")
+}
+
+// InsertUnit gives a resellable unit its new label identity.
+func (t *Tx) InsertUnit(u *inspection.UnitLabel, actorID string) error {
+	if err := t.db.Create(u).Error; err != nil {
+		return translate(err, "Unit label")
+	}
+	return t.changed(EntityUnit, u.ID, u.SiteID, u, actorID, "unit.assign", map[string]any{"inspection_id": u.InspectionID})
+}
+
+// User reads an account inside the transaction.
+func (t *Tx) User(id string) (*inspection.User, error) {
+	var u inspection.User
+	err := t.db.Where("id = ?", id).Take(&u).Error
+	return &u, translate(err, "User")
+}
+
+// changed appends the feed row and the audit event of one write.
+func (t *Tx) changed(entity, id, siteID string, data any, actorID, action string, detail any) error {
+	if err := t.s.appendChange(t.db, entity, id, OpUpsert, siteID, data); err != nil {
+		return err
+	}
+	if detail == nil {
+		detail = data
+	}
+	return t.s.appendAudit(t.db, actorID, action, entity, id, detail)
+}

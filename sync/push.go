@@ -1,0 +1,532 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/returnbench/returnbench/inspection"
+	"github.com/returnbench/returnbench/labels"
+	"github.com/returnbench/returnbench/media"
+	"github.com/returnbench/returnbench/store"
+)
+
+// Service is the sync protocol on top of the store.
+type Service struct {
+	Store    *store.Store
+	Policies *inspection.Policies
+	Limits   media.Limits
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func isUUID(s string) bool { return uuidPattern.MatchString(s) }
+
+// errSkip rolls a mutation's savepoint back without failing the batch.
+var errSkip = errors.New("mutation not applied")
+
+// Push applies a batch from one device. The batch is one transaction (one
+// disk sync for the lot) and each mutation a savepoint inside it: a
+// mutation and its feed row and audit event land together or not at all,
+// and a rejected one does not stop those after it. Mutations are applied in
+// seq order whatever order they arrived in.
+func (s *Service) Push(ctx context.Context, user *inspection.User, req PushRequest) (PushResponse, error) {
+	if err := req.validate(); err != nil {
+		return PushResponse{}, err
+	}
+	muts := append([]Mutation(nil), req.Mutations...)
+	sort.SliceStable(muts, func(i, j int) bool { return muts[i].Seq < muts[j].Seq })
+	results := map[string]Result{}
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		for _, m := range muts {
+			res, err := s.pushOne(tx, user, req.ClientID, m)
+			if err != nil {
+				return err
+			}
+			res.ID = m.ID
+			results[m.ID] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return PushResponse{}, err
+	}
+	out := PushResponse{Results: make([]Result, len(req.Mutations))}
+	for i, m := range req.Mutations {
+		out.Results[i] = results[m.ID]
+	}
+	return out, nil
+}
+
+// pushOne answers one mutation. Only infrastructure failures return an
+// error (and fail the batch, which the device then sends again).
+func (s *Service) pushOne(tx *store.Tx, user *inspection.User, clientID string, m Mutation) (Result, error) {
+	m.ID = strings.ToLower(m.ID)
+	prev, err := tx.Mutation(m.ID)
+	switch {
+	case err == nil:
+		r := Result{Status: StatusDuplicate, First: prev.Status}
+		if prev.ErrorCode != "" {
+			r.Error = &ResultError{Code: prev.ErrorCode, Message: prev.Error}
+		}
+		return r, nil
+	case inspection.ErrorCode(err) != inspection.ENOTFOUND:
+		return Result{}, err
+	}
+	var res Result
+	err = tx.Savepoint(func(tx *store.Tx) error {
+		var err error
+		res, err = s.apply(tx, user, m)
+		if err != nil {
+			return err
+		}
+		if res.Status != StatusApplied {
+			return errSkip
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errSkip):
+	case inspection.ErrorCode(err) != inspection.EINTERNAL:
+		// A domain refusal raised by the store (a version conflict, a
+		// missing record): the savepoint is undone and the answer kept.
+		res = rejected(err)
+	default:
+		return Result{}, err
+	}
+	if res.Status == StatusRetry {
+		return res, nil // not recorded: it will come again
+	}
+	rec := &store.MutationRecord{ID: m.ID, ClientID: clientID, Seq: m.Seq, UserID: user.ID, Type: m.Type, Status: res.Status}
+	if res.Error != nil {
+		rec.ErrorCode, rec.Error = res.Error.Code, res.Error.Message
+	}
+	return res, tx.RecordMutation(rec)
+}
+
+// apply dispatches on the mutation type after checking who it acts for.
+func (s *Service) apply(tx *store.Tx, pusher *inspection.User, m Mutation) (Result, error) {
+	actor, res, err := s.actor(tx, pusher, m)
+	if actor == nil || err != nil {
+		return res, err
+	}
+	switch m.Type {
+	case "inspection.save":
+		return s.saveInspection(tx, actor, m.Payload)
+	case "inspection.complete":
+		return s.completeInspection(tx, actor, m.Payload)
+	case "inspection.reopen":
+		return s.reopenInspection(tx, actor, m.Payload)
+	case "media.declare":
+		return s.declareMedia(tx, actor, m.Payload)
+	case "return.receive":
+		return s.receiveReturn(tx, actor, m.Payload)
+	}
+	return rejected(inspection.Errorf(inspection.EINVALID, "Unknown mutation type %q.", m.Type)), nil
+}
+
+// actor is the user a mutation acts for. An inspector pushes only their own
+// work; a lead or admin may push work made by others of their site (a
+// shared phone's outbox). Anyone else's work waits, unconsumed, until that
+// user signs in.
+func (s *Service) actor(tx *store.Tx, pusher *inspection.User, m Mutation) (*inspection.User, Result, error) {
+	if m.ActorID == "" || m.ActorID == pusher.ID {
+		return pusher, Result{}, nil
+	}
+	actor, err := tx.User(m.ActorID)
+	if inspection.ErrorCode(err) == inspection.ENOTFOUND {
+		return nil, rejected(inspection.Errorf(inspection.EINVALID, "actor_id names no user.")), nil
+	} else if err != nil {
+		return nil, Result{}, err
+	}
+	if !pusher.Role.Allows(inspection.RoleLead) || (pusher.Role != inspection.RoleAdmin && pusher.SiteID != actor.SiteID) {
+		return nil, retry(inspection.EFORBIDDEN, "This change was made by %s; it will be sent when they sign in.", actor.Username), nil
+	}
+	return actor, Result{}, nil
+}
+
+func decode(payload json.RawMessage, v any) error {
+	if err := json.Unmarshal(payload, v); err != nil {
+		var appErr *inspection.Error
+		if errors.As(err, &appErr) {
+			return appErr
+		}
+		return inspection.Errorf(inspection.EINVALID, "The payload is not valid for this mutation type.")
+	}
+	return nil
+}
+
+// savePayload is inspection.save: fields left out (or null) stay as they are.
+type savePayload struct {
+	ID                   string                    `json:"id"`
+	ReturnID             *string                   `json:"return_id"`
+	ScannedCode          *string                   `json:"scanned_code"`
+	Checklist            *inspection.Checklist     `json:"checklist"`
+	Grade                *inspection.Grade         `json:"grade"`
+	UsedCondition        *inspection.UsedCondition `json:"used_condition"`
+	Disposition          *inspection.Disposition   `json:"disposition"`
+	Verdict              *inspection.Verdict       `json:"verdict"`
+	RestockingFeePercent *int                      `json:"restocking_fee_percent"`
+	Notes                *string                   `json:"notes"`
+	CapturedAt           *time.Time                `json:"captured_at"`
+	BaseVersion          *int64                    `json:"base_version"`
+}
+
+func (p *savePayload) applyTo(in *inspection.Inspection) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&in.ScannedCode, p.ScannedCode)
+	set(&in.Notes, p.Notes)
+	if p.ReturnID != nil {
+		in.ReturnID = p.ReturnID
+		if *p.ReturnID == "" {
+			in.ReturnID = nil
+		}
+	}
+	if p.ScannedCode != nil {
+		in.ScannedCode = labels.Normalize(*p.ScannedCode)
+	}
+	if p.Checklist != nil {
+		in.Checklist = *p.Checklist
+	}
+	if p.Grade != nil {
+		in.Grade = *p.Grade
+	}
+	if p.UsedCondition != nil {
+		in.UsedCondition = *p.UsedCondition
+	}
+	if p.Disposition != nil {
+		in.Disposition = *p.Disposition
+	}
+	if p.Verdict != nil {
+		in.Verdict = *p.Verdict
+	}
+	if p.RestockingFeePercent != nil {
+		in.RestockingFeePercent = *p.RestockingFeePercent
+	}
+	if p.CapturedAt != nil && in.CapturedAt == nil {
+		t := p.CapturedAt.UTC()
+		in.CapturedAt = &t // a device's clock is a fact about capture, never an order
+	}
+}
+
+func (s *Service) saveInspection(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
+	var p savePayload
+	if err := decode(payload, &p); err != nil {
+		return rejected(err), nil
+	}
+	if !isUUID(p.ID) {
+		return rejected(inspection.Errorf(inspection.EINVALID, "inspection.save needs the inspection's id (a UUID).")), nil
+	}
+	p.ID = strings.ToLower(p.ID)
+	in, err := tx.Inspection(p.ID)
+	switch {
+	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
+		return s.createInspection(tx, actor, &p)
+	case err != nil:
+		return Result{}, err
+	}
+	if res, ok := checkVersion(in, p.BaseVersion); !ok {
+		return res, nil
+	}
+	if !mayWrite(actor, in.SiteID) {
+		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
+	}
+	if in.Status == inspection.StatusCompleted {
+		return rejected(inspection.Errorf(inspection.ECONFLICT, "This inspection is completed; a lead must reopen it before it can change.")), nil
+	}
+	from := in.Version
+	p.applyTo(in)
+	if res, ok := s.checkDraft(tx, in); !ok {
+		return res, nil
+	}
+	in.Version = from + 1
+	if err := tx.UpdateInspection(in, from, actor.ID, "inspection.save", payloadSummary(payload)); err != nil {
+		return Result{}, err
+	}
+	return Result{Status: StatusApplied, Version: in.Version}, nil
+}
+
+func (s *Service) createInspection(tx *store.Tx, actor *inspection.User, p *savePayload) (Result, error) {
+	if p.BaseVersion != nil && *p.BaseVersion > 0 {
+		// The device edits a version the server never saw created: the
+		// creating save has not arrived yet.
+		return retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet; send its first save before this one.", p.ID), nil
+	}
+	in := &inspection.Inspection{ID: p.ID, SiteID: actor.SiteID, InspectorID: actor.ID, Status: inspection.StatusDraft, Version: 1}
+	p.applyTo(in)
+	if res, ok := s.checkDraft(tx, in); !ok {
+		return res, nil
+	}
+	if err := tx.InsertInspection(in, actor.ID); err != nil {
+		return Result{}, err
+	}
+	return Result{Status: StatusApplied, Version: in.Version}, nil
+}
+
+// checkDraft validates the fields and the linked return.
+func (s *Service) checkDraft(tx *store.Tx, in *inspection.Inspection) (Result, bool) {
+	if err := inspection.ValidateDraft(in); err != nil {
+		return rejected(err), false
+	}
+	if in.ReturnID == nil {
+		return Result{}, true
+	}
+	r, err := tx.Return(*in.ReturnID)
+	if err != nil || r.SiteID != in.SiteID {
+		return rejected(inspection.Errorf(inspection.EINVALID, "return_id names no return of this site.")), false
+	}
+	return Result{}, true
+}
+
+// checkVersion compares a device's base version with the server's. Behind:
+// another device changed it first, and this write loses (the device pulls
+// and shows the user). Ahead: the server has not seen the device's earlier
+// write yet, so this one waits.
+func checkVersion(in *inspection.Inspection, base *int64) (Result, bool) {
+	switch {
+	case base == nil:
+		return rejected(inspection.Errorf(inspection.EINVALID, "Changing an existing inspection needs base_version.")), false
+	case *base < in.Version:
+		r := rejected(inspection.Errorf(inspection.ECONFLICT,
+			"This inspection was changed on another device (now version %d); your change from version %d was not applied.", in.Version, *base))
+		r.Error.CurrentVersion = in.Version
+		return r, false
+	case *base > in.Version:
+		return retry(inspection.ECONFLICT, "The server has version %d; an earlier change from this device has not arrived yet.", in.Version), false
+	}
+	return Result{}, true
+}
+
+func mayWrite(u *inspection.User, siteID string) bool {
+	return u.Role == inspection.RoleAdmin || u.SiteID == siteID
+}
+
+// payloadSummary keeps the audit event's detail: the payload as sent.
+func payloadSummary(payload json.RawMessage) map[string]any {
+	var m map[string]any
+	json.Unmarshal(payload, &m)
+	return m
+}
+
+type idPayload struct {
+	ID          string `json:"id"`
+	BaseVersion *int64 `json:"base_version"`
+	Reason      string `json:"reason"`
+}
+
+// completeInspection checks the bench's rules and closes the inspection.
+// Files may still be uploading: they count if declared, and the answer
+// says how many are still on their way.
+func (s *Service) completeInspection(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
+	var p idPayload
+	if err := decode(payload, &p); err != nil {
+		return rejected(err), nil
+	}
+	in, err := tx.Inspection(strings.ToLower(p.ID))
+	switch {
+	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
+		return retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet; its saves come first.", p.ID), nil
+	case err != nil:
+		return Result{}, err
+	case !mayWrite(actor, in.SiteID):
+		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
+	case in.Status == inspection.StatusCompleted:
+		return rejected(inspection.Errorf(inspection.ECONFLICT, "This inspection is already completed.")), nil
+	}
+	if p.BaseVersion != nil {
+		if res, ok := checkVersion(in, p.BaseVersion); !ok {
+			return res, nil
+		}
+	}
+	var ret *inspection.Return
+	if in.ReturnID != nil {
+		if ret, err = tx.Return(*in.ReturnID); err != nil {
+			return Result{}, err
+		}
+	}
+	files, err := tx.MediaOf(in.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	policy := s.Policies.For(marketplaceOf(ret))
+	if err := inspection.CompletionError(inspection.CompletionCheck(in, ret, files, policy)); err != nil {
+		return rejected(err), nil
+	}
+	from, now := in.Version, tx.Now()
+	in.Status, in.CompletedAt, in.Version = inspection.StatusCompleted, &now, from+1
+	if ret != nil {
+		in.RestockingFeeAmount = inspection.RestockingFee(ret.OrderAmount, in.RestockingFeePercent)
+	}
+	if err := tx.UpdateInspection(in, from, actor.ID, "inspection.complete", map[string]any{
+		"grade": in.Grade, "verdict": in.Verdict, "disposition": in.Disposition, "fee_percent": in.RestockingFeePercent}); err != nil {
+		return Result{}, err
+	}
+	if in.Grade == inspection.GradeResellable {
+		if err := s.assignUnit(tx, actor, in, ret); err != nil {
+			return Result{}, err
+		}
+	}
+	waiting := 0
+	for _, f := range files {
+		if f.Status != inspection.MediaVerified && f.Status != inspection.MediaRejected {
+			waiting++
+		}
+	}
+	return Result{Status: StatusApplied, Version: in.Version, Waiting: &waiting}, nil
+}
+
+// assignUnit gives a resellable unit its new label, once: a reopened and
+// re-completed inspection keeps the unit it had.
+func (s *Service) assignUnit(tx *store.Tx, actor *inspection.User, in *inspection.Inspection, ret *inspection.Return) error {
+	if _, err := tx.UnitFor(in.ID); err == nil {
+		return nil
+	} else if inspection.ErrorCode(err) != inspection.ENOTFOUND {
+		return err
+	}
+	u := &inspection.UnitLabel{ID: labels.NewUnitID(), SiteID: in.SiteID, InspectionID: in.ID, ReturnID: in.ReturnID, Condition: "new"}
+	if ret != nil {
+		u.SKU = ret.SKU
+	}
+	return tx.InsertUnit(u, actor.ID)
+}
+
+func marketplaceOf(r *inspection.Return) string {
+	if r == nil {
+		return ""
+	}
+	return r.Marketplace
+}
+
+// reopenInspection lets a lead change a completed inspection again; the
+// reason is audited.
+func (s *Service) reopenInspection(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
+	var p idPayload
+	if err := decode(payload, &p); err != nil {
+		return rejected(err), nil
+	}
+	if !actor.Role.Allows(inspection.RoleLead) {
+		return rejected(inspection.Errorf(inspection.EFORBIDDEN, "Only a lead may reopen a completed inspection.")), nil
+	}
+	if strings.TrimSpace(p.Reason) == "" || len(p.Reason) > 1000 {
+		return rejected(inspection.Errorf(inspection.EINVALID, "Say why the inspection is reopened (reason, up to 1000 characters).")), nil
+	}
+	in, err := tx.Inspection(strings.ToLower(p.ID))
+	switch {
+	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
+		return retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet.", p.ID), nil
+	case err != nil:
+		return Result{}, err
+	case !mayWrite(actor, in.SiteID):
+		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
+	case in.Status != inspection.StatusCompleted:
+		return rejected(inspection.Errorf(inspection.ECONFLICT, "Only a completed inspection can be reopened.")), nil
+	}
+	from := in.Version
+	in.Status, in.CompletedAt, in.Version = inspection.StatusDraft, nil, from+1
+	if err := tx.UpdateInspection(in, from, actor.ID, "inspection.reopen", map[string]any{"reason": p.Reason}); err != nil {
+		return Result{}, err
+	}
+	return Result{Status: StatusApplied, Version: in.Version}, nil
+}
+
+type declarePayload struct {
+	ID           string     `json:"id"`
+	InspectionID string     `json:"inspection_id"`
+	Kind         string     `json:"kind"`
+	ContentType  string     `json:"content_type"`
+	Filename     string     `json:"filename"`
+	Size         int64      `json:"size"`
+	SHA256       string     `json:"sha256"`
+	CapturedAt   *time.Time `json:"captured_at"`
+}
+
+// declareMedia records a file the device captured before its bytes
+// arrive, so completion rules and the office see it at once.
+func (s *Service) declareMedia(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
+	var p declarePayload
+	if err := decode(payload, &p); err != nil {
+		return rejected(err), nil
+	}
+	n := media.NewUpload{MediaID: p.ID, InspectionID: p.InspectionID, Kind: p.Kind, Filename: p.Filename,
+		ContentType: p.ContentType, SHA256: p.SHA256, Length: p.Size}
+	if err := n.Validate(s.Limits); err != nil {
+		return rejected(err), nil
+	}
+	in, err := tx.Inspection(strings.ToLower(p.InspectionID))
+	switch {
+	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
+		return retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet; its saves come first.", p.InspectionID), nil
+	case err != nil:
+		return Result{}, err
+	case !mayWrite(actor, in.SiteID):
+		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
+	}
+	id := strings.ToLower(p.ID)
+	if existing, err := tx.Media(id); err == nil {
+		switch {
+		case existing.InspectionID != in.ID:
+			return rejected(inspection.Errorf(inspection.ECONFLICT, "Media %s belongs to another inspection.", id)), nil
+		case existing.Status == inspection.MediaVerified && existing.SHA256 == n.SHA256:
+			return Result{Status: StatusApplied}, nil // the bytes beat the declaration here
+		case existing.Status == inspection.MediaVerified:
+			return rejected(inspection.Errorf(inspection.ECONFLICT, "Media %s is already verified with other content.", id)), nil
+		}
+	}
+	var captured *time.Time
+	if p.CapturedAt != nil {
+		t := p.CapturedAt.UTC()
+		captured = &t
+	}
+	m := &inspection.Media{ID: id, InspectionID: in.ID, SiteID: in.SiteID, Kind: n.Kind, ContentType: n.ContentType,
+		Filename: n.Filename, Size: n.Length, SHA256: n.SHA256, Status: inspection.MediaUploading, CapturedAt: captured}
+	if err := tx.DeclareMedia(m, actor.ID); err != nil {
+		return Result{}, err
+	}
+	return Result{Status: StatusApplied}, nil
+}
+
+type receivePayload struct {
+	ReturnID   string     `json:"return_id"`
+	ReceivedAt *time.Time `json:"received_at"`
+}
+
+// maxClockSkew bounds how far a device's arrival time is believed: a phone
+// with a wrong clock must not start or end a refund clock days off.
+const maxClockSkew = 7 * 24 * time.Hour
+
+// receiveReturn records that a parcel arrived, which starts the refund
+// clock. The device's time is used when it is plausible, since a phone
+// that was offline scanned the parcel before it could tell us.
+func (s *Service) receiveReturn(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
+	var p receivePayload
+	if err := decode(payload, &p); err != nil {
+		return rejected(err), nil
+	}
+	r, err := tx.Return(p.ReturnID)
+	switch {
+	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
+		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Return %s is not on the server.", p.ReturnID)), nil
+	case err != nil:
+		return Result{}, err
+	case !mayWrite(actor, r.SiteID):
+		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Return not found.")), nil
+	case r.ArrivedAt != nil:
+		return Result{Status: StatusApplied, Version: r.Version}, nil // the first arrival stands
+	}
+	at := tx.Now()
+	if p.ReceivedAt != nil && p.ReceivedAt.Before(at) && at.Sub(*p.ReceivedAt) < maxClockSkew {
+		at = p.ReceivedAt.UTC().Truncate(time.Microsecond)
+	}
+	if err := tx.MarkArrived(r, at, actor.ID); err != nil {
+		return Result{}, err
+	}
+	return Result{Status: StatusApplied, Version: r.Version}, nil
+}
