@@ -22,6 +22,15 @@ type testServer struct {
 	*server.Server
 	URL string
 	log *lockedBuffer
+	cfg server.Config
+}
+
+// cfgDatabaseURL is the database this server runs on, for a second instance.
+func (ts *testServer) cfgDatabaseURL(t *testing.T) string {
+	if ts.cfg.DatabaseURL == "" {
+		t.Fatal("not a PostgreSQL server")
+	}
+	return ts.cfg.DatabaseURL
 }
 
 // mustStart runs a server on a fresh database of dialect until the test ends.
@@ -47,7 +56,7 @@ func mustStart(tb testing.TB, dialect string, tweak func(*server.Config)) *testS
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
-	return &testServer{Server: srv, URL: "http://" + srv.Addr(), log: logs}
+	return &testServer{Server: srv, URL: "http://" + srv.Addr(), log: logs, cfg: cfg}
 }
 
 // request is one HTTP call in a test.

@@ -90,6 +90,29 @@ func (t *Tx) UpdateInspection(in *inspection.Inspection, fromVersion int64, acto
 	return t.changed(EntityInspection, in.ID, in.SiteID, in, actorID, action, detail)
 }
 
+// DeleteDraft removes a draft inspection opened by mistake, with its
+// rejected media records (the caller refuses drafts with any other), and
+// leaves a tombstone in the feed so devices drop it too.
+func (t *Tx) DeleteDraft(in *inspection.Inspection, actorID, reason string) error {
+	if err := t.db.Exec("DELETE FROM uploads WHERE inspection_id = ?", in.ID).Error; err != nil {
+		return translate(err, "Upload")
+	}
+	if err := t.db.Where("inspection_id = ?", in.ID).Delete(&inspection.Media{}).Error; err != nil {
+		return translate(err, "Media")
+	}
+	res := t.db.Where("id = ? AND version = ?", in.ID, in.Version).Delete(&inspection.Inspection{})
+	if res.Error != nil {
+		return translate(res.Error, "Inspection")
+	}
+	if res.RowsAffected == 0 {
+		return inspection.Errorf(inspection.ECONFLICT, "Inspection %s changed on another device first.", in.ID)
+	}
+	if err := t.s.appendChange(t.db, EntityInspection, in.ID, OpDelete, in.SiteID, nil); err != nil {
+		return err
+	}
+	return t.s.appendAudit(t.db, actorID, "inspection.discard", EntityInspection, in.ID, map[string]any{"reason": reason})
+}
+
 // Return reads a return inside the transaction.
 func (t *Tx) Return(id string) (*inspection.Return, error) {
 	var r inspection.Return

@@ -90,7 +90,7 @@ func (s *Service) pushOne(tx *store.Tx, user *inspection.User, clientID string, 
 		return nil
 	})
 	switch {
-	case errors.Is(err, errSkip):
+	case err == nil, errors.Is(err, errSkip):
 	case inspection.ErrorCode(err) != inspection.EINTERNAL:
 		// A domain refusal raised by the store (a version conflict, a
 		// missing record): the savepoint is undone and the answer kept.
@@ -121,6 +121,8 @@ func (s *Service) apply(tx *store.Tx, pusher *inspection.User, m Mutation) (Resu
 		return s.completeInspection(tx, actor, m.Payload)
 	case "inspection.reopen":
 		return s.reopenInspection(tx, actor, m.Payload)
+	case "inspection.discard":
+		return s.discardInspection(tx, actor, m.Payload)
 	case "media.declare":
 		return s.declareMedia(tx, actor, m.Payload)
 	case "return.receive":
@@ -435,6 +437,43 @@ func (s *Service) reopenInspection(tx *store.Tx, actor *inspection.User, payload
 		return Result{}, err
 	}
 	return Result{Status: StatusApplied, Version: in.Version}, nil
+}
+
+// discardInspection deletes a draft opened by mistake. A draft with
+// evidence on its way or stored is never thrown away: relink it to the
+// right return (inspection.save return_id) instead.
+func (s *Service) discardInspection(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
+	var p idPayload
+	if err := decode(payload, &p); err != nil {
+		return rejected(err), nil
+	}
+	in, err := tx.Inspection(strings.ToLower(p.ID))
+	switch {
+	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
+		return retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet.", p.ID), nil
+	case err != nil:
+		return Result{}, err
+	case !mayWrite(actor, in.SiteID):
+		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
+	case in.Status != inspection.StatusDraft:
+		return rejected(inspection.Errorf(inspection.ECONFLICT, "Only a draft can be discarded; a completed inspection stays on record.")), nil
+	}
+	if res, ok := checkVersion(in, p.BaseVersion); !ok {
+		return res, nil
+	}
+	files, err := tx.MediaOf(in.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, f := range files {
+		if f.Status != inspection.MediaRejected {
+			return rejected(inspection.Errorf(inspection.ECONFLICT, "This draft has evidence attached, so it stays: link it to the right return instead.")), nil
+		}
+	}
+	if err := tx.DeleteDraft(in, actor.ID, p.Reason); err != nil {
+		return Result{}, err
+	}
+	return Result{Status: StatusApplied}, nil
 }
 
 type declarePayload struct {
