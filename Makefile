@@ -29,7 +29,14 @@ test: vet test-deps
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run='^$$' -fuzz=FuzzClassify -fuzztime=$(FUZZTIME) -parallel 2 ./labels
 
-test-deps: $(MINIO)
+TUSCLIENT := server/testdata/tusclient
+
+test-deps: $(MINIO) $(TUSCLIENT)/node_modules
+
+# tus-js-client for server/tusclient_test.go, pinned by its package-lock.json.
+$(TUSCLIENT)/node_modules: $(TUSCLIENT)/package-lock.json
+	cd $(TUSCLIENT) && npm ci --no-audit --no-fund
+	@touch $@
 
 # MinIO, a real S3 server for the media tests (about 3-5 minutes, once).
 $(MINIO):

@@ -19,6 +19,7 @@ import (
 func requireTus(c *fiber.Ctx) error {
 	c.Set("Tus-Resumable", media.TusVersion)
 	if c.Method() != fiber.MethodOptions && c.Get("Tus-Resumable") != media.TusVersion {
+		c.Set("Tus-Version", media.TusVersion) // the protocol asks for the versions we speak
 		return media.ErrTusVersion
 	}
 	return c.Next()
@@ -120,10 +121,27 @@ func setUploadHeaders(c *fiber.Ctx, up *media.Upload) {
 }
 
 // requestBody is the request's body as a stream: fasthttp hands large
-// bodies over while they arrive instead of buffering them.
+// bodies over while they arrive instead of buffering them. Reading it to
+// its end lets the connection serve the next request (see closeUnreadBody).
 func requestBody(c *fiber.Ctx) io.Reader {
 	if r := c.Context().RequestBodyStream(); r != nil {
-		return r
+		return &endNotingReader{r: r, c: c}
 	}
 	return bytes.NewReader(c.Body())
+}
+
+// bodyReadKey is set in a request's locals once its body stream has ended.
+const bodyReadKey = "body_read"
+
+type endNotingReader struct {
+	r io.Reader
+	c *fiber.Ctx
+}
+
+func (e *endNotingReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		e.c.Locals(bodyReadKey, true)
+	}
+	return n, err
 }
