@@ -31,10 +31,12 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 
 func (s *Server) newApp() *fiber.App {
 	app := fiber.New(fiber.Config{
-		AppName:               "returnbench",
-		ErrorHandler:          s.handleError,
-		BodyLimit:             maxBody,
-		ReadTimeout:           60 * time.Second,
+		AppName:      "returnbench",
+		ErrorHandler: s.handleError,
+		BodyLimit:    maxBody,
+		// A streamed upload chunk counts against the read timeout: 8 MiB over
+		// a bench's weak Wi-Fi (1 Mbit/s) takes about a minute.
+		ReadTimeout:           5 * time.Minute,
 		WriteTimeout:          10 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,

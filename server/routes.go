@@ -68,6 +68,8 @@ func (s *Server) routes() []route {
 
 		api("GET", "/api/v1/users", allowAdmin, s.handleListUsers),
 		api("POST", "/api/v1/users", allowAdmin, s.handleCreateUser),
+		api("GET", "/api/v1/sites", allowAdmin, s.handleListSites),
+		api("POST", "/api/v1/sites", allowAdmin, s.handleCreateSite),
 
 		api("GET", "/api/v1/scan", allowInspector, s.handleScan),
 		api("GET", "/api/v1/scan/*", allowInspector, s.handleScan),

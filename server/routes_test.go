@@ -22,6 +22,8 @@ var access = map[string]inspection.Role{
 	"GET /api/v1/auth/me":         inspection.RoleInspector,
 	"GET /api/v1/users":           inspection.RoleAdmin,
 	"POST /api/v1/users":          inspection.RoleAdmin,
+	"GET /api/v1/sites":           inspection.RoleAdmin,
+	"POST /api/v1/sites":          inspection.RoleAdmin,
 	"GET /api/v1/scan":            inspection.RoleInspector,
 	"GET /api/v1/scan/*":          inspection.RoleInspector,
 	"GET /api/v1/returns":         inspection.RoleInspector,
