@@ -9,7 +9,7 @@ MINIO     := $(CACHE)/bin/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 export RETURNBENCH_MINIO := $(MINIO)
 
-.PHONY: all build run test test-deps vet fuzz bench clean
+.PHONY: all build run test test-deps tools vet fuzz bench clean
 
 all: build
 
@@ -31,7 +31,13 @@ test: vet test-deps
 
 TUSCLIENT := server/testdata/tusclient
 
-test-deps: $(MINIO) $(TUSCLIENT)/node_modules
+test-deps: $(MINIO) $(TUSCLIENT)/node_modules tools
+
+# Debian tools the tests use: pdftoppm/pdfinfo/pdftotext read the PDFs we
+# make, ffmpeg cuts stills from unboxing videos. Installed only if missing.
+tools:
+	@command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null && command -v ffmpeg >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends poppler-utils ffmpeg)
 
 # tus-js-client for server/tusclient_test.go, pinned by its package-lock.json.
 $(TUSCLIENT)/node_modules: $(TUSCLIENT)/package-lock.json
@@ -49,6 +55,7 @@ fuzz:
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem ./labels
 	$(GO) run ./bench/scanbench
+	$(GO) run ./bench/uploadbench -server-bin $(BIN)
 
 clean:
 	rm -rf bin

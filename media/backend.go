@@ -13,6 +13,7 @@ type Part struct {
 	Number int    `json:"n"`
 	ETag   string `json:"etag"`
 	Size   int64  `json:"size"`
+	CRC32C string `json:"crc32c,omitempty"` // the part's checksum as the S3 server checked it
 }
 
 // Object is stored bytes opened for reading: seekable, for Range requests.
@@ -27,7 +28,7 @@ type Object interface {
 type Backend interface {
 	Ping(ctx context.Context) error
 	StartMultipart(ctx context.Context, key, contentType string) (uploadID string, err error)
-	PutPart(ctx context.Context, key, uploadID string, number int, offset int64, data []byte) (etag string, err error)
+	PutPart(ctx context.Context, key, uploadID string, number int, offset int64, data []byte) (Part, error)
 	CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) error
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 	PutScratch(ctx context.Context, key string, data []byte) error

@@ -65,23 +65,23 @@ func (d *Disk) StartMultipart(ctx context.Context, key, contentType string) (str
 
 // PutPart writes the part at its place in the staging file and syncs it, so
 // an acknowledged part survives a crash.
-func (d *Disk) PutPart(ctx context.Context, key, uploadID string, number int, offset int64, data []byte) (string, error) {
+func (d *Disk) PutPart(ctx context.Context, key, uploadID string, number int, offset int64, data []byte) (Part, error) {
 	p, err := d.path("staging", uploadID)
 	if err != nil {
-		return "", err
+		return Part{}, err
 	}
 	f, err := os.OpenFile(p, os.O_WRONLY, 0)
 	if err != nil {
-		return "", translateDisk(err, "upload")
+		return Part{}, translateDisk(err, "upload")
 	}
 	defer f.Close()
 	if _, err := f.WriteAt(data, offset); err != nil {
-		return "", fmt.Errorf("write part: %w", err)
+		return Part{}, fmt.Errorf("write part: %w", err)
 	}
 	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("sync part: %w", err)
+		return Part{}, fmt.Errorf("sync part: %w", err)
 	}
-	return fmt.Sprintf("disk-%d-%d", number, len(data)), nil
+	return Part{Number: number, ETag: fmt.Sprintf("disk-%d-%d", number, len(data)), Size: int64(len(data))}, nil
 }
 
 // CompleteMultipart moves the staging file into place once its size is

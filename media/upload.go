@@ -381,6 +381,7 @@ type writer struct {
 	commitEachPart bool
 	pending        []byte // bytes after the last stored part: the tail to keep
 	oldTail        string
+	saved          bool // progress is saved exactly as it stands
 }
 
 // run reads the chunk into parts. It returns the body's read error, if the
@@ -402,6 +403,7 @@ func (w *writer) run(ctx context.Context, body io.Reader, buf []byte) (readErr, 
 		room := min(int64(cap(buf)-len(buf)), up.PartSize-int64(len(buf)), up.Length-up.Offset)
 		n, rerr := io.ReadFull(body, buf[len(buf):int64(len(buf))+room])
 		w.h.Write(buf[len(buf) : len(buf)+n])
+		w.saved = w.saved && n == 0
 		buf = buf[:len(buf)+n]
 		up.Offset += int64(n)
 		if err := w.sniff(ctx, buf); err != nil {
@@ -454,12 +456,12 @@ func (w *writer) putPart(ctx context.Context, data []byte) error {
 	up := w.up
 	number := len(up.Parts) + 1
 	offset := int64(number-1) * up.PartSize
-	etag, err := w.u.backend.PutPart(ctx, up.StorageKey, up.BackendUpload, number, offset, data)
+	part, err := w.u.backend.PutPart(ctx, up.StorageKey, up.BackendUpload, number, offset, data)
 	if err != nil {
 		up.Offset -= int64(len(data)) // not stored: not acknowledged
 		return w.whyFailed(ctx, err)
 	}
-	up.Parts = append(up.Parts, Part{Number: number, ETag: etag, Size: int64(len(data))})
+	up.Parts = append(up.Parts, part)
 	up.TailKey, up.TailSize = "", 0
 	up.HashState = marshalHash(w.h)
 	if w.commitEachPart {
@@ -478,9 +480,13 @@ func (w *writer) whyFailed(ctx context.Context, err error) error {
 	return err
 }
 
-// commit stores the pending tail, if any, and the progress with it.
+// commit stores the pending tail, if any, and the progress with it. A
+// chunk that ended on a part boundary was saved with that part already.
 func (w *writer) commit(ctx context.Context) error {
 	up := w.up
+	if w.saved && len(w.pending) == 0 {
+		return nil
+	}
 	if len(w.pending) > 0 {
 		key := fmt.Sprintf("uploads/%s/tail-%d-%d", up.ID, up.Offset-int64(len(w.pending)), up.Offset)
 		if err := w.u.backend.PutScratch(ctx, key, w.pending); err != nil {
@@ -499,6 +505,7 @@ func (w *writer) save(ctx context.Context) error {
 	if err := w.u.records.SaveUploadProgress(ctx, w.up); err != nil {
 		return err
 	}
+	w.saved = true
 	if w.oldTail != "" && w.oldTail != w.up.TailKey {
 		w.u.backend.DeleteScratch(context.WithoutCancel(ctx), w.oldTail)
 		w.oldTail = ""
