@@ -48,9 +48,12 @@ type Config struct {
 	CORSOrigins    string
 	MetricsToken   string
 	PolicyFile     string
-	SessionTTL     time.Duration
-	LogLevel       string
-	LogFormat      string
+	// PrinterAddr is a network label printer (host:9100) that takes ZPL.
+	PrinterAddr string
+	PrinterDPI  int
+	SessionTTL  time.Duration
+	LogLevel    string
+	LogFormat   string
 
 	// Now is the clock; tests set a fixed one.
 	Now func() time.Time
@@ -107,6 +110,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	str(&c.TrustedProxies, "trusted-proxies", "TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed")
 	str(&c.CORSOrigins, "cors-origins", "CORS_ORIGINS", "", "comma-separated origins allowed cross-origin (none by default)")
 	str(&c.MetricsToken, "metrics-token", "METRICS_TOKEN", "", "bearer token for /metrics from other hosts (loopback needs none)")
+	str(&c.PrinterAddr, "printer-addr", "PRINTER_ADDR", "", "network label printer (Zebra) as host:9100, sent ZPL over raw TCP")
+	intVar(&c.PrinterDPI, "printer-dpi", "PRINTER_DPI", 203, "the label printer's resolution: 203 or 300")
 	str(&c.PolicyFile, "policy-file", "POLICY_FILE", "", "JSON file overriding the default policies, per marketplace")
 	ttl, err := time.ParseDuration(env("SESSION_TTL", "12h"))
 	if err != nil {

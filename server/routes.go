@@ -79,6 +79,12 @@ func (s *Server) routes() []route {
 		api("GET", "/api/v1/returns/:id", allowInspector, s.handleGetReturn),
 
 		api("GET", "/api/v1/inspections/:id", allowInspector, s.handleGetInspection),
+		api("GET", "/api/v1/inspections/:id/relabel.png", allowInspector, s.handleRelabelPNG),
+		api("GET", "/api/v1/inspections/:id/relabel.zpl", allowInspector, s.handleRelabelZPL),
+		api("GET", "/api/v1/inspections/:id/relabel.pdf", allowInspector, s.handleRelabelPDF),
+		api("POST", "/api/v1/inspections/:id/relabel/print", allowInspector, s.handlePrintRelabel),
+		api("POST", "/api/v1/labels/sheet", allowInspector, s.handleLabelSheet),
+		api("GET", "/api/v1/units/:id", allowInspector, s.handleUnit),
 
 		api("OPTIONS", "/api/v1/uploads", allowPublic, s.handleTusOptions), // protocol discovery only
 		streamed("POST", "/api/v1/uploads", allowInspector, s.handleTusCreate),

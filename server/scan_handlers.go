@@ -13,6 +13,7 @@ type scanResponse struct {
 	Matches     []labels.Match          `json:"matches"`
 	Returns     []inspection.Return     `json:"returns"`
 	Inspections []inspection.Inspection `json:"inspections"`
+	Units       []inspection.UnitLabel  `json:"units"`
 }
 
 // handleScan answers GET /api/v1/scan/{code} and GET /api/v1/scan?code=
@@ -49,9 +50,28 @@ func (s *Server) handleScan(c *fiber.Ctx) error {
 	for i, r := range returns {
 		ids[i] = r.ID
 	}
-	inspections, err := s.store.FindInspections(ctx, siteScope(user), values, ids)
+	// A relabelled unit's own label leads to its inspection and return.
+	units, err := s.store.FindUnits(ctx, siteScope(user), unitIDs(matches))
 	if err != nil {
 		return err
 	}
-	return c.JSON(scanResponse{Code: code, Matches: matches, Returns: returns, Inspections: inspections})
+	var unitInspections []string
+	for _, u := range units {
+		unitInspections = append(unitInspections, u.InspectionID)
+	}
+	inspections, err := s.store.FindInspections(ctx, siteScope(user), values, ids, unitInspections)
+	if err != nil {
+		return err
+	}
+	return c.JSON(scanResponse{Code: code, Matches: matches, Returns: returns, Inspections: inspections, Units: units})
+}
+
+func unitIDs(matches []labels.Match) []string {
+	var out []string
+	for _, m := range matches {
+		if m.Kind == labels.KindUnit {
+			out = append(out, m.Value)
+		}
+	}
+	return out
 }

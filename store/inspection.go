@@ -14,11 +14,12 @@ func (s *Store) InspectionByID(ctx context.Context, id string) (*inspection.Insp
 }
 
 // FindInspections returns a site's inspections (every site when siteID is "")
-// opened with one of the scanned codes or for one of the returns.
-func (s *Store) FindInspections(ctx context.Context, siteID string, codes, returnIDs []string) ([]inspection.Inspection, error) {
-	codes, returnIDs = nonEmpty(codes), nonEmpty(returnIDs)
+// opened with one of the scanned codes, for one of the returns, or with one
+// of the ids.
+func (s *Store) FindInspections(ctx context.Context, siteID string, codes, returnIDs, ids []string) ([]inspection.Inspection, error) {
+	codes, returnIDs, ids = nonEmpty(codes), nonEmpty(returnIDs), nonEmpty(ids)
 	out := []inspection.Inspection{}
-	if len(codes) == 0 && len(returnIDs) == 0 {
+	if len(codes) == 0 && len(returnIDs) == 0 && len(ids) == 0 {
 		return out, nil
 	}
 	cond := s.readDB(ctx)
@@ -27,6 +28,9 @@ func (s *Store) FindInspections(ctx context.Context, siteID string, codes, retur
 	}
 	if len(returnIDs) > 0 {
 		cond = cond.Or("return_id IN ?", returnIDs)
+	}
+	if len(ids) > 0 {
+		cond = cond.Or("id IN ?", ids)
 	}
 	q := s.readDB(ctx).Where(cond)
 	if siteID != "" {
