@@ -34,6 +34,7 @@ type User struct {
 	ID           string    `json:"id" gorm:"primaryKey"`
 	Username     string    `json:"username"`
 	PasswordHash string    `json:"-"`
+	PinHash      string    `json:"-"`
 	Role         Role      `json:"role"`
 	SiteID       string    `json:"site_id"`
 	Disabled     bool      `json:"disabled"`

@@ -90,8 +90,11 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	if !ok || u.Disabled {
 		return s.loginFailed(ctx, accountKey, addressKey)
 	}
-	if err := s.store.ClearLoginFailures(ctx, accountKey); err != nil {
-		return err
+	// A good password also unlocks a badge locked by wrong PINs.
+	for _, key := range []string{accountKey, "pin:" + u.ID} {
+		if err := s.store.ClearLoginFailures(ctx, key); err != nil {
+			return err
+		}
 	}
 	return s.startSession(c, u, fiber.StatusOK)
 }

@@ -65,6 +65,9 @@ func (s *Server) routes() []route {
 		api("POST", "/api/v1/setup", allowPublic, s.handleSetup), // needs the one-time setup token
 		api("POST", "/api/v1/auth/logout", allowInspector, s.handleLogout),
 		api("GET", "/api/v1/auth/me", allowInspector, s.handleMe),
+		api("POST", "/api/v1/auth/badge", allowPublic, s.handleBadgeLogin), // badge + PIN, throttled
+		api("POST", "/api/v1/auth/pin", allowInspector, s.handleSetPin),
+		api("GET", "/api/v1/auth/badge.png", allowInspector, s.handleBadgePNG),
 
 		api("GET", "/api/v1/users", allowAdmin, s.handleListUsers),
 		api("POST", "/api/v1/users", allowAdmin, s.handleCreateUser),

@@ -102,3 +102,13 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, tokenHash string, u *inspe
 		return tx.Where("1 = 1").Delete(&setupToken{}).Error
 	})
 }
+
+// SetPin stores the hash of a user's badge PIN.
+func (s *Store) SetPin(ctx context.Context, userID, pinHash string) error {
+	return s.writeTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&inspection.User{}).Where("id = ?", userID).Update("pin_hash", pinHash).Error; err != nil {
+			return translate(err, "User")
+		}
+		return s.appendAudit(tx, userID, "user.pin_set", "user", userID, nil)
+	})
+}
