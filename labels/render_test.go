@@ -229,6 +229,13 @@ func decodeQR(img image.Image) (string, error) {
 	}
 	res, err := qrcode.NewQRCodeReader().Decode(bmp, decodeHints)
 	if err != nil {
+		// As scanning apps do, look again with the other binarizer before
+		// giving up: one handles uneven light, the other fine anti-aliasing.
+		src := gozxing.NewLuminanceSourceFromImage(img)
+		bmp2, _ := gozxing.NewBinaryBitmap(gozxing.NewGlobalHistgramBinarizer(src))
+		if res2, err2 := qrcode.NewQRCodeReader().Decode(bmp2, decodeHints); err2 == nil {
+			return res2.GetText(), nil
+		}
 		return "", err
 	}
 	return res.GetText(), nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,11 +178,23 @@ func blank(img *image.Gray) bool {
 	return true
 }
 
+// fixedUnitID is a unit id that is the same on every run, so a code that
+// fails to decode fails every time and can be looked at.
+func fixedUnitID(i int) string {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	b := []byte{'U'}
+	for range 10 {
+		b = append(b, alphabet[r.IntN(len(alphabet))])
+	}
+	return string(b)
+}
+
 func testUnits(n int) []Unit {
 	units := make([]Unit, n)
 	for i := range units {
 		units[i] = testUnit()
-		units[i].ID = NewUnitID()
+		units[i].ID = fixedUnitID(i)
 		units[i].SKU = fmt.Sprintf("SKU-%04d", i)
 		if i%2 == 1 {
 			units[i].GTIN = ""

@@ -82,6 +82,10 @@ func (s *Server) routes() []route {
 		api("GET", "/api/v1/returns/:id", allowInspector, s.handleGetReturn),
 
 		api("GET", "/api/v1/inspections/:id", allowInspector, s.handleGetInspection),
+		api("GET", "/api/v1/inspections/:id/label-card.jpg", allowInspector, s.handleLabelCard),
+		api("GET", "/api/v1/inspections/:id/evidence", allowLead, s.handleEvidence),
+		api("GET", "/api/v1/inspections/:id/evidence.pdf", allowLead, s.handleEvidencePDF),
+		api("GET", "/api/v1/inspections/:id/evidence.zip", allowLead, s.handleEvidenceZip),
 		api("GET", "/api/v1/inspections/:id/relabel.png", allowInspector, s.handleRelabelPNG),
 		api("GET", "/api/v1/inspections/:id/relabel.zpl", allowInspector, s.handleRelabelZPL),
 		api("GET", "/api/v1/inspections/:id/relabel.pdf", allowInspector, s.handleRelabelPDF),

@@ -118,9 +118,11 @@ func (s *Server) Start() error {
 		return fmt.Errorf("start minio: %w", err)
 	}
 	s.cmd = cmd
+	// "live" answers as soon as the process listens; "cluster" only once
+	// it can take writes, which is what a test needs.
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		res, err := http.Get("http://" + s.Endpoint + "/minio/health/live")
+		res, err := http.Get("http://" + s.Endpoint + "/minio/health/cluster")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
@@ -131,7 +133,7 @@ func (s *Server) Start() error {
 	}
 	cmd.Process.Kill()
 	log, _ := os.ReadFile(filepath.Join(s.dir, "minio.log"))
-	return fmt.Errorf("minio did not become live on %s:\n%s", s.Endpoint, log)
+	return fmt.Errorf("minio did not become ready on %s:\n%s", s.Endpoint, log)
 }
 
 // Stop kills the server at once, as a crash or an outage would.

@@ -1,0 +1,218 @@
+package evidence
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/gif" // Seller Central accepts GIF, so a bench may upload one
+	"image/jpeg"
+	_ "image/png"
+	"io"
+	"strings"
+
+	"golang.org/x/image/draw"
+	_ "golang.org/x/image/webp"
+
+	"github.com/returnbench/returnbench/inspection"
+)
+
+// sniffLen is how much of a file is looked at before decoding: enough for a
+// JPEG's EXIF segment (at most 64 KiB) with room for the markers before it.
+const sniffLen = 128 << 10
+
+// isHEIC reports whether an original is HEIC/HEIF (what iPhones shoot by
+// default), which no Go decoder reads.
+func isHEIC(m inspection.Media, head []byte) bool {
+	ct := strings.ToLower(m.ContentType)
+	if strings.HasPrefix(ct, "image/heic") || strings.HasPrefix(ct, "image/heif") {
+		return true
+	}
+	if len(head) >= 12 && string(head[4:8]) == "ftyp" {
+		switch string(head[8:12]) {
+		case "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1":
+			return true
+		}
+	}
+	return false
+}
+
+// decodeOriginal reads a photo original and returns it with the EXIF
+// orientation phones record, so that a label shot sideways reads upright.
+// A HEIC photo (or any other format Go cannot decode) is an EUNSUPPORTED
+// error naming the file; its original still goes into the zip.
+func decodeOriginal(m inspection.Media, r io.Reader) (image.Image, int, error) {
+	br := bufio.NewReaderSize(r, sniffLen)
+	head, _ := br.Peek(sniffLen)
+	if isHEIC(m, head) {
+		return nil, 0, inspection.Errorf(inspection.EUNSUPPORTED,
+			"The photo %s is HEIC, which the server cannot render; the original is in the evidence zip.", orDash(m.Filename))
+	}
+	orientation := exifOrientation(head)
+	img, _, err := image.Decode(br)
+	if err != nil {
+		if errors.Is(err, image.ErrFormat) {
+			return nil, 0, inspection.Errorf(inspection.EUNSUPPORTED,
+				"The photo %s (%s) is not a JPEG, PNG, WebP or GIF image the server can render; the original is in the evidence zip.",
+				orDash(m.Filename), orDash(m.ContentType))
+		}
+		return nil, 0, fmt.Errorf("decode %s: %w", m.ID, err)
+	}
+	return img, orientation, nil
+}
+
+// exifOrientation returns the EXIF orientation (1-8) of a JPEG from its
+// first bytes, 1 when there is none.
+func exifOrientation(b []byte) int {
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return 1
+	}
+	i := 2
+	for i+4 <= len(b) && b[i] == 0xFF {
+		marker := b[i+1]
+		size := int(binary.BigEndian.Uint16(b[i+2:]))
+		if marker == 0xDA || size < 2 { // start of scan: no more metadata
+			return 1
+		}
+		seg := b[i+4 : min(i+2+size, len(b))]
+		if marker == 0xE1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
+			return tiffOrientation(seg[6:])
+		}
+		i += 2 + size
+	}
+	return 1
+}
+
+// tiffOrientation reads tag 0x0112 from IFD0 of an EXIF TIFF block.
+func tiffOrientation(t []byte) int {
+	if len(t) < 8 {
+		return 1
+	}
+	var bo binary.ByteOrder
+	switch string(t[:2]) {
+	case "II":
+		bo = binary.LittleEndian
+	case "MM":
+		bo = binary.BigEndian
+	default:
+		return 1
+	}
+	ifd := int(bo.Uint32(t[4:]))
+	if ifd < 8 || ifd+2 > len(t) {
+		return 1
+	}
+	n := int(bo.Uint16(t[ifd:]))
+	for k := range n {
+		e := ifd + 2 + 12*k
+		if e+12 > len(t) {
+			return 1
+		}
+		if bo.Uint16(t[e:]) == 0x0112 {
+			if o := int(bo.Uint16(t[e+8:])); o >= 1 && o <= 8 {
+				return o
+			}
+			return 1
+		}
+	}
+	return 1
+}
+
+// swapsAxes reports whether an EXIF orientation turns the image by 90°.
+func swapsAxes(orientation int) bool { return orientation >= 5 && orientation <= 8 }
+
+// fitScale returns an RGBA copy of img no larger than maxW x maxH once
+// orientation is applied, never enlarged. Scaling happens before the
+// orientation so that turning a phone photo touches the small copy only.
+// The photo is only scaled and turned upright: never cropped or recoloured.
+func fitScale(img image.Image, orientation, maxW, maxH int, q draw.Interpolator) *image.RGBA {
+	if swapsAxes(orientation) {
+		maxW, maxH = maxH, maxW
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w > maxW {
+		h, w = max(1, h*maxW/w), maxW
+	}
+	if h > maxH {
+		w, h = max(1, w*maxH/h), maxH
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	if w == b.Dx() && h == b.Dy() {
+		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
+	} else {
+		q.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	}
+	return orient(dst, orientation)
+}
+
+// orient applies an EXIF orientation to src.
+func orient(src *image.RGBA, orientation int) *image.RGBA {
+	if orientation <= 1 || orientation > 8 {
+		return src
+	}
+	w, h := src.Bounds().Dx(), src.Bounds().Dy()
+	dw, dh := w, h
+	if swapsAxes(orientation) {
+		dw, dh = h, w
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	for y := range h {
+		row := src.Pix[y*src.Stride:]
+		for x := range w {
+			var dx, dy int
+			switch orientation {
+			case 2: // mirrored
+				dx, dy = w-1-x, y
+			case 3: // upside down
+				dx, dy = w-1-x, h-1-y
+			case 4:
+				dx, dy = x, h-1-y
+			case 5:
+				dx, dy = y, x
+			case 6: // turned 90° clockwise to read
+				dx, dy = h-1-y, x
+			case 7:
+				dx, dy = h-1-y, w-1-x
+			case 8: // turned 90° counter-clockwise to read
+				dx, dy = y, w-1-x
+			}
+			copy(dst.Pix[dy*dst.Stride+4*dx:dy*dst.Stride+4*dx+4], row[4*x:4*x+4])
+		}
+	}
+	return dst
+}
+
+// encodeJPEG writes img at quality q, onto white where it is transparent.
+func encodeJPEG(w io.Writer, img image.Image, q int) error {
+	if hasAlpha(img) {
+		flat := image.NewRGBA(img.Bounds())
+		draw.Draw(flat, flat.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+		draw.Draw(flat, flat.Bounds(), img, img.Bounds().Min, draw.Over)
+		img = flat
+	}
+	return jpeg.Encode(w, img, &jpeg.Options{Quality: q})
+}
+
+// hasAlpha reports whether an RGBA image has any pixel that is not opaque.
+func hasAlpha(img image.Image) bool {
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		return false
+	}
+	for i := 3; i < len(rgba.Pix); i += 4 {
+		if rgba.Pix[i] != 0xFF {
+			return true
+		}
+	}
+	return false
+}
+
+// Scalers: Catmull-Rom where people read text off the result (the card),
+// bilinear where speed matters more (photos in the PDF, barcode reading).
+var (
+	catmullRom draw.Interpolator = draw.CatmullRom
+	bilinear   draw.Interpolator = draw.BiLinear
+)
