@@ -8,17 +8,18 @@ import (
 // Error codes: the small set every adapter maps its failures to. The HTTP
 // layer turns each into a status in one place.
 const (
-	EINVALID      = "invalid"
-	EUNAUTHORIZED = "unauthorized"
-	EFORBIDDEN    = "forbidden"
-	ENOTFOUND     = "not_found"
-	ECONFLICT     = "conflict"
-	ETOOLARGE     = "too_large"
-	EUNSUPPORTED  = "unsupported_media_type"
-	ETHROTTLED    = "too_many_requests"
-	EGONE         = "gone"
-	EUNAVAILABLE  = "unavailable"
-	EINTERNAL     = "internal"
+	EINVALID       = "invalid"
+	EUNAUTHORIZED  = "unauthorized"
+	EFORBIDDEN     = "forbidden"
+	ENOTFOUND      = "not_found"
+	ECONFLICT      = "conflict"
+	ETOOLARGE      = "too_large"
+	EUNSUPPORTED   = "unsupported_media_type"
+	ETHROTTLED     = "too_many_requests"
+	EGONE          = "gone"
+	EUNPROCESSABLE = "unprocessable"
+	EUNAVAILABLE   = "unavailable"
+	EINTERNAL      = "internal"
 )
 
 // Error is an application error whose Message is safe to show a user.

@@ -42,9 +42,22 @@ type Return struct {
 	AtoZClaim     bool       `json:"atoz_claim" gorm:"column:atoz_claim"`
 	ArrivedAt     *time.Time `json:"arrived_at"`
 	Source        string     `json:"source"`
-	Version       int64      `json:"version"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// Report facts: the FBA unit's state at Amazon and the claims around it.
+	FCDisposition     string     `json:"fc_disposition"`
+	FulfillmentCenter string     `json:"fulfillment_center"`
+	FCReturnedAt      *time.Time `json:"fc_returned_at"` // the unit reached an Amazon warehouse
+	Resolution        string     `json:"resolution"`
+	SafeTClaimID      string     `json:"safet_claim_id" gorm:"column:safet_claim_id"`
+	SafeTClaimState   string     `json:"safet_claim_state" gorm:"column:safet_claim_state"`
+	ReimbursedAmount  Cents      `json:"reimbursed_amount"`
+	ReimbursedAt      *time.Time `json:"reimbursed_at"`
+	// SourceKey identifies the report row this return came from; SourceHash
+	// tells whether a re-import changes it.
+	SourceKey  string    `json:"-"`
+	SourceHash string    `json:"-"`
+	Version    int64     `json:"version"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // NormalizeReason strips the marketplace prefixes (CR-, AMZ-PG-) from a raw

@@ -44,6 +44,9 @@ func (s *Server) newApp() *fiber.App {
 		// being read into memory; limitBody guards every route that does not
 		// read its stream itself.
 		StreamRequestBody: true,
+		// Reports arrive as multipart forms: the import handler reads the
+		// parts as a stream instead of fasthttp spooling them first.
+		DisablePreParseMultipartForm: true,
 		// Client addresses come from clientIP, which believes X-Forwarded-For
 		// only from configured proxies; Fiber's own IP logic stays off.
 		ProxyHeader: "",
@@ -115,17 +118,18 @@ type apiError struct {
 
 // statusOf maps application error codes to HTTP statuses: the one place this happens.
 var statusOf = map[string]int{
-	inspection.EINVALID:      fiber.StatusBadRequest,
-	inspection.EUNAUTHORIZED: fiber.StatusUnauthorized,
-	inspection.EFORBIDDEN:    fiber.StatusForbidden,
-	inspection.ENOTFOUND:     fiber.StatusNotFound,
-	inspection.ECONFLICT:     fiber.StatusConflict,
-	inspection.ETOOLARGE:     fiber.StatusRequestEntityTooLarge,
-	inspection.EUNSUPPORTED:  fiber.StatusUnsupportedMediaType,
-	inspection.ETHROTTLED:    fiber.StatusTooManyRequests,
-	inspection.EGONE:         fiber.StatusGone,
-	inspection.EUNAVAILABLE:  fiber.StatusServiceUnavailable,
-	inspection.EINTERNAL:     fiber.StatusInternalServerError,
+	inspection.EINVALID:       fiber.StatusBadRequest,
+	inspection.EUNAUTHORIZED:  fiber.StatusUnauthorized,
+	inspection.EFORBIDDEN:     fiber.StatusForbidden,
+	inspection.ENOTFOUND:      fiber.StatusNotFound,
+	inspection.ECONFLICT:      fiber.StatusConflict,
+	inspection.ETOOLARGE:      fiber.StatusRequestEntityTooLarge,
+	inspection.EUNSUPPORTED:   fiber.StatusUnsupportedMediaType,
+	inspection.ETHROTTLED:     fiber.StatusTooManyRequests,
+	inspection.EGONE:          fiber.StatusGone,
+	inspection.EUNPROCESSABLE: fiber.StatusUnprocessableEntity,
+	inspection.EUNAVAILABLE:   fiber.StatusServiceUnavailable,
+	inspection.EINTERNAL:      fiber.StatusInternalServerError,
 }
 
 // handleError turns any error a handler returns into the JSON error body.

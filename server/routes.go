@@ -79,6 +79,7 @@ func (s *Server) routes() []route {
 
 		api("GET", "/api/v1/returns", allowInspector, s.handleListReturns),
 		api("POST", "/api/v1/returns", allowLead, s.handleCreateReturn),
+		streamed("POST", "/api/v1/imports", allowLead, s.handleImport),
 		api("GET", "/api/v1/returns/:id", allowInspector, s.handleGetReturn),
 
 		api("GET", "/api/v1/inspections/:id", allowInspector, s.handleGetInspection),

@@ -31,6 +31,7 @@ var access = map[string]inspection.Role{
 	"GET /api/v1/scan/*":                         inspection.RoleInspector,
 	"GET /api/v1/returns":                        inspection.RoleInspector,
 	"POST /api/v1/returns":                       inspection.RoleLead,
+	"POST /api/v1/imports":                       inspection.RoleLead,
 	"GET /api/v1/returns/:id":                    inspection.RoleInspector,
 	"GET /api/v1/inspections/:id":                inspection.RoleInspector,
 	"GET /api/v1/inspections/:id/label-card.jpg": inspection.RoleInspector,

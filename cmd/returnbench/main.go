@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,7 @@ type Main struct {
 const usage = `usage:
   returnbench [serve] [flags]                       start the server (the default)
   returnbench user add NAME --role inspector|lead|admin   add a user; the password is read from standard input
+  returnbench import FILE [--site S] [flags]          import a marketplace report (FBA returns, seller-fulfilled returns, reimbursements)
   returnbench verify [flags]                        re-hash every stored evidence file and report mismatches
   returnbench help                                  this text; 'returnbench serve --help' lists the flags`
 
@@ -62,6 +64,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.userAdd(ctx, args[1:])
 	case "verify":
 		return m.verify(ctx, args)
+	case "import":
+		return m.importReport(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
@@ -203,5 +207,39 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 	if len(report.Mismatches) > 0 {
 		return fmt.Errorf("%d stored files do not match their recorded SHA-256", len(report.Mismatches))
 	}
+	return nil
+}
+
+// importReport reads a report file into the store, as the office's upload does.
+func (m *Main) importReport(ctx context.Context, args []string) error {
+	var site string
+	cfg, rest, err := m.parseConfig("import", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&site, "site", inspection.DefaultSiteID, "the site (warehouse) the report belongs to")
+	})
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("usage: returnbench import FILE [--site S]")
+	}
+	f, err := os.Open(rest[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	srv, err := server.New(ctx, cfg, m.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	res, err := srv.Import(ctx, &inspection.User{ID: "cli", SiteID: site, Role: inspection.RoleAdmin}, f, filepath.Base(rest[0]))
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Rejected {
+		fmt.Fprintf(m.Stdout, "rejected line %d: %s\n", r.Line, r.Reason)
+	}
+	fmt.Fprintf(m.Stdout, "%s: %d rows: %d inserted, %d updated, %d unchanged, %d rejected\n",
+		res.Format, res.Rows, res.Inserted, res.Updated, res.Unchanged, res.RejectedCount)
 	return nil
 }

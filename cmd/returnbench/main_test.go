@@ -182,3 +182,19 @@ func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runMain(t, "", "import", "../../server/testdata/reports/mfn_returns.tsv", "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "mfn_returns: 2 rows: 2 inserted") {
+		t.Fatalf("import: %q, %v", out, err)
+	}
+	out, err = runMain(t, "", "import", "../../server/testdata/reports/mfn_returns.tsv", "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "0 inserted, 0 updated, 2 unchanged") {
+		t.Fatalf("re-import: %q, %v", out, err)
+	}
+	if _, err := runMain(t, "", "import", "../../server/testdata/reports/unknown_layout.csv", "--data-dir", dir); err == nil ||
+		!strings.Contains(err.Error(), "Expected one of") {
+		t.Fatalf("unknown layout: %v", err)
+	}
+}

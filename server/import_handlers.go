@@ -1,0 +1,55 @@
+package server
+
+import (
+	"io"
+	"mime"
+	"mime/multipart"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/returnbench/returnbench/inspection"
+)
+
+// maxImportBytes bounds one uploaded report; a million-row FBA returns
+// report is about 200 MB.
+const maxImportBytes = 1 << 30
+
+// handleImport takes a report as multipart form field "file" (from the
+// app) or as the raw body (from scripts), and imports it while it arrives.
+func (s *Server) handleImport(c *fiber.Ctx) error {
+	if c.Request().Header.ContentLength() > maxImportBytes {
+		return inspection.Errorf(inspection.ETOOLARGE, "A report may be at most 1 GiB.")
+	}
+	body := io.LimitReader(requestBody(c), maxImportBytes)
+	filename := ""
+	mediaType, params, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if mediaType == "multipart/form-data" {
+		part, err := filePart(multipart.NewReader(body, params["boundary"]))
+		if err != nil {
+			return err
+		}
+		body, filename = part, part.FileName()
+	}
+	res, err := s.Import(c.UserContext(), currentUser(c), body, filename)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, body) // read to the end, so the connection stays clean
+	return c.JSON(res)
+}
+
+// filePart finds the form field "file" without reading the others into memory.
+func filePart(mr *multipart.Reader) (*multipart.Part, error) {
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return nil, inspection.Errorf(inspection.EINVALID, "Send the report as the form field \"file\".")
+		}
+		if part.FormName() == "file" {
+			return part, nil
+		}
+		if strings.HasPrefix(part.FormName(), "file") {
+			continue
+		}
+	}
+}
