@@ -9,11 +9,26 @@ MINIO     := $(CACHE)/bin/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 export RETURNBENCH_MINIO := $(MINIO)
 
-.PHONY: all build run test test-deps tools vet fuzz bench clean
+.PHONY: all web build run test test-deps tools vet fuzz bench clean
 
 all: build
 
-build:
+# The bench app: npm packages bundled by esbuild into web/dist, which the
+# binary embeds. Rebuilt only when its sources change.
+WEB_DEPS := web/node_modules/.installed
+WEB_OUT  := web/dist/index.html
+WEB_SRC  := $(shell find web/src -type f 2>/dev/null) web/build.mjs web/package.json
+
+$(WEB_DEPS): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_OUT): $(WEB_DEPS) $(WEB_SRC)
+	cd web && node build.mjs
+
+web: $(WEB_OUT)
+
+build: web
 	$(GO) build -o $(BIN) ./cmd/returnbench
 
 run: build
@@ -24,8 +39,9 @@ vet:
 
 # Everything the tests need is checked or installed first; no test is skipped
 # for a missing dependency.
-test: vet test-deps
+test: web vet test-deps
 	./scripts/ensure-postgres.sh
+	cd web && node --test test/
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run='^$$' -fuzz=FuzzClassify -fuzztime=$(FUZZTIME) -parallel 2 ./labels
 
@@ -58,4 +74,4 @@ bench: build
 	$(GO) run ./bench/uploadbench -server-bin $(BIN)
 
 clean:
-	rm -rf bin
+	rm -rf bin web/dist/assets web/dist/*.html web/dist/*.js web/dist/*.webmanifest web/dist/icons

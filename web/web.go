@@ -65,17 +65,22 @@ func Mount(app *fiber.App) {
 	app.Get("/setup", func(c *fiber.Ctx) error {
 		return filesystem.SendFile(c, setup, "setup.html")
 	})
-	app.Get("/setup.js", func(c *fiber.Ctx) error {
-		return filesystem.SendFile(c, setup, "setup.js")
-	})
+	for _, name := range []string{"setup.js", "app.css"} {
+		app.Get("/"+name, func(c *fiber.Ctx) error { return filesystem.SendFile(c, setup, name) })
+	}
 	app.Use("/", func(c *fiber.Ctx) error {
 		p := c.Path()
-		if c.Method() == fiber.MethodGet && isAppRoute(p) {
+		if (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) && isAppRoute(p) {
 			c.Set(fiber.HeaderCacheControl, "no-cache")
 			return filesystem.SendFile(c, root, "index.html")
 		}
 		switch {
-		case p == "/" || p == "/index.html" || p == "/sw.js" || path.Ext(p) == ".webmanifest":
+		case path.Ext(p) == ".webmanifest":
+			c.Set(fiber.HeaderCacheControl, "no-cache")
+			err := c.Next()
+			c.Set(fiber.HeaderContentType, "application/manifest+json")
+			return err
+		case p == "/" || p == "/index.html" || p == "/sw.js":
 			c.Set(fiber.HeaderCacheControl, "no-cache")
 		case strings.HasPrefix(p, "/assets/"):
 			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
