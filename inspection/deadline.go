@@ -232,11 +232,12 @@ func (p Policy) Deadlines(r *Return, now time.Time) []Deadline {
 
 	switch r.Channel {
 	case ChannelMFN:
-		if r.ArrivedAt != nil && r.RefundedAt == nil {
+		if r.ArrivedAt != nil && r.RefundedAt == nil && !r.RequestClosed() {
 			due := p.AddBusinessDays(*r.ArrivedAt, p.RefundDueBusinessDays)
 			add(DeadlineRefundDue, due, actionStatus(due, now))
 		}
-		if r.RefundedAt != nil {
+		// SAFE-T is one claim per order and not alongside an A-to-z claim.
+		if r.RefundedAt != nil && !r.AtoZClaim && r.SafeTClaimID == "" {
 			closes := p.addDays(*r.RefundedAt, p.SafeTWindowDays)
 			add(DeadlineSafeTWindowCloses, closes, closingStatus(closes, now))
 		}
@@ -245,7 +246,9 @@ func (p Policy) Deadlines(r *Return, now time.Time) []Deadline {
 			add(DeadlineSafeTPhotosDue, due, actionStatus(due, now))
 		}
 	case ChannelFBA:
-		if r.RefundedAt != nil && r.ArrivedAt == nil {
+		// The clock stops once the unit is back (at Amazon or with us) or
+		// Amazon has paid for it.
+		if r.RefundedAt != nil && r.ArrivedAt == nil && r.FCReturnedAt == nil && r.ReimbursedAmount == 0 {
 			expected := p.addDays(*r.RefundedAt, p.FBAReturnWindowDays)
 			add(DeadlineFBAUnitExpected, expected, actionStatus(expected, now))
 

@@ -336,7 +336,7 @@ func TestDeadlines(t *testing.T) {
 			want: []want{
 				{inspection.DeadlineAtoZResponseDue, "2026-01-07 09:00:00", inspection.DeadlineUpcoming},
 				{inspection.DeadlineAtoZAppealCloses, "2026-02-04 09:00:00", inspection.DeadlineOpen},
-				{inspection.DeadlineSafeTWindowCloses, "2026-03-03 09:00:00", inspection.DeadlineOpen},
+				// No SAFE-T window: a SAFE-T claim is not filed beside an A-to-z claim.
 			},
 		},
 		{

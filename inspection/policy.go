@@ -311,6 +311,10 @@ var locations sync.Map // name -> *time.Location
 // location is the policy's time zone. An unknown name (possible only in a
 // policy that skipped Validate) falls back to UTC rather than failing a
 // deadline computation.
+// Location is the policy's time zone, in which business days and calendar
+// days are counted.
+func (p Policy) Location() *time.Location { return p.location() }
+
 func (p Policy) location() *time.Location {
 	name := cmp.Or(p.Timezone, DefaultTimezone)
 	if loc, ok := locations.Load(name); ok {

@@ -89,6 +89,12 @@ var sellerFaultReasons = map[string]bool{
 // BlamesSeller reports whether a normalised reason puts the fault on the seller.
 func BlamesSeller(reason string) bool { return sellerFaultReasons[reason] }
 
+// RequestClosed tells whether the marketplace closed the return request
+// ("Closed by seller", "Closed by buyer"): no refund is due any more.
+func (r *Return) RequestClosed() bool {
+	return strings.HasPrefix(strings.ToLower(r.RequestStatus), "closed")
+}
+
 // Identifies reports whether the return carries at least one identifier a
 // scan could find it by.
 func (r *Return) Identifies() bool {

@@ -1,6 +1,9 @@
 package inspection
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestNormalizeReason(t *testing.T) {
 	for raw, want := range map[string]string{
@@ -31,4 +34,43 @@ func TestCents(t *testing.T) {
 	if got := Cents(-205).String(); got != "-2.05" {
 		t.Errorf("String = %q, want -2.05", got)
 	}
+}
+
+func TestDeadlinesStop(t *testing.T) {
+	p := DefaultPolicy()
+	refunded := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	now := refunded.Add(70 * 24 * time.Hour)
+	names := func(r *Return) []string {
+		var out []string
+		for _, d := range p.Deadlines(r, now) {
+			out = append(out, d.Name)
+		}
+		return out
+	}
+	fba := func(edit func(r *Return)) *Return {
+		r := &Return{Channel: ChannelFBA, RefundedAt: &refunded}
+		edit(r)
+		return r
+	}
+	for name, r := range map[string]*Return{
+		"BackAtAmazon": fba(func(r *Return) { r.FCReturnedAt = &now }),
+		"Reimbursed":   fba(func(r *Return) { r.ReimbursedAmount = 1 }),
+		"ClosedMFN":    {Channel: ChannelMFN, ArrivedAt: &refunded, RequestStatus: "Closed by seller"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, n := range names(r) {
+				if n == DeadlineClaimWindowOpens || n == DeadlineRefundDue || n == DeadlineFBAUnitExpected {
+					t.Fatalf("deadlines %v, want no %s", names(r), n)
+				}
+			}
+		})
+	}
+	t.Run("NoSafeTWithAtoZ", func(t *testing.T) {
+		r := &Return{Channel: ChannelMFN, RefundedAt: &refunded, AtoZClaim: true}
+		for _, n := range names(r) {
+			if n == DeadlineSafeTWindowCloses {
+				t.Fatalf("deadlines %v, want no SAFE-T window beside an A-to-z claim", names(r))
+			}
+		}
+	})
 }

@@ -92,6 +92,14 @@ func (s *Server) handleCreateReturn(c *fiber.Ctx) error {
 	r := req.toReturn()
 	user := currentUser(c)
 	r.SiteID = user.SiteID
+	if r.Marketplace == "" {
+		// The site's marketplace decides which policy's clocks apply.
+		site, err := s.store.SiteByID(c.UserContext(), user.SiteID)
+		if err != nil {
+			return err
+		}
+		r.Marketplace = site.Marketplace
+	}
 	if err := s.store.CreateReturn(c.UserContext(), r, user.ID); err != nil {
 		return err
 	}

@@ -73,6 +73,10 @@ func (s *Server) routes() []route {
 		api("POST", "/api/v1/users", allowAdmin, s.handleCreateUser),
 		api("GET", "/api/v1/sites", allowAdmin, s.handleListSites),
 		api("POST", "/api/v1/sites", allowAdmin, s.handleCreateSite),
+		api("GET", "/api/v1/webhooks", allowAdmin, s.handleListWebhooks),
+		api("POST", "/api/v1/webhooks", allowAdmin, s.handleCreateWebhook),
+		api("DELETE", "/api/v1/webhooks/:id", allowAdmin, s.handleDeleteWebhook),
+		api("GET", "/api/v1/webhooks/:id/deliveries", allowAdmin, s.handleWebhookDeliveries),
 
 		api("GET", "/api/v1/scan", allowInspector, s.handleScan),
 		api("GET", "/api/v1/scan/*", allowInspector, s.handleScan),
@@ -81,6 +85,8 @@ func (s *Server) routes() []route {
 		api("POST", "/api/v1/returns", allowLead, s.handleCreateReturn),
 		streamed("POST", "/api/v1/imports", allowLead, s.handleImport),
 		api("GET", "/api/v1/returns/:id", allowInspector, s.handleGetReturn),
+		streamed("POST", "/api/v1/refunds/import", allowLead, s.handleRefundImport),
+		api("POST", "/api/v1/refunds", allowLead, s.handleCreateRefund),
 
 		api("GET", "/api/v1/inspections/:id", allowInspector, s.handleGetInspection),
 		api("GET", "/api/v1/inspections/:id/label-card.jpg", allowInspector, s.handleLabelCard),
@@ -108,6 +114,13 @@ func (s *Server) routes() []route {
 
 		api("GET", "/api/v1/policies", allowInspector, s.handlePolicies),
 		api("GET", "/api/v1/audit/verify", allowLead, s.handleVerifyAudit),
+
+		api("GET", "/api/v1/watch/refunded-not-returned", allowLead, s.handleWatchUnreturned),
+		api("GET", "/api/v1/watch/refund-due", allowInspector, s.handleWatchRefundDue), // the bench shows the refund clock
+		api("GET", "/api/v1/watch/atoz", allowLead, s.handleWatchAtoZ),
+		api("GET", "/api/v1/watch/safet", allowLead, s.handleWatchSafeT),
+		api("GET", "/api/v1/watch/disputes", allowLead, s.handleWatchDisputes),
+		api("GET", "/api/v1/dashboard", allowLead, s.handleDashboard),
 	}
 }
 

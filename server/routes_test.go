@@ -33,6 +33,12 @@ var access = map[string]inspection.Role{
 	"POST /api/v1/returns":                       inspection.RoleLead,
 	"POST /api/v1/imports":                       inspection.RoleLead,
 	"GET /api/v1/returns/:id":                    inspection.RoleInspector,
+	"POST /api/v1/refunds/import":                inspection.RoleLead,
+	"POST /api/v1/refunds":                       inspection.RoleLead,
+	"GET /api/v1/webhooks":                       inspection.RoleAdmin,
+	"POST /api/v1/webhooks":                      inspection.RoleAdmin,
+	"DELETE /api/v1/webhooks/:id":                inspection.RoleAdmin,
+	"GET /api/v1/webhooks/:id/deliveries":        inspection.RoleAdmin,
 	"GET /api/v1/inspections/:id":                inspection.RoleInspector,
 	"GET /api/v1/inspections/:id/label-card.jpg": inspection.RoleInspector,
 	"GET /api/v1/inspections/:id/evidence":       inspection.RoleLead,
@@ -55,6 +61,12 @@ var access = map[string]inspection.Role{
 	"GET /api/v1/media/:id":                      inspection.RoleInspector,
 	"GET /api/v1/media/:id/meta":                 inspection.RoleInspector,
 	"GET /api/v1/audit/verify":                   inspection.RoleLead,
+	"GET /api/v1/watch/refunded-not-returned":    inspection.RoleLead,
+	"GET /api/v1/watch/refund-due":               inspection.RoleInspector,
+	"GET /api/v1/watch/atoz":                     inspection.RoleLead,
+	"GET /api/v1/watch/safet":                    inspection.RoleLead,
+	"GET /api/v1/watch/disputes":                 inspection.RoleLead,
+	"GET /api/v1/dashboard":                      inspection.RoleLead,
 }
 
 // TestAccess calls every route as nobody and as each role: a role below the

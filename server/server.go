@@ -21,6 +21,7 @@ import (
 	"github.com/returnbench/returnbench/media"
 	"github.com/returnbench/returnbench/store"
 	rbsync "github.com/returnbench/returnbench/sync"
+	"github.com/returnbench/returnbench/webhook"
 	"golang.org/x/crypto/acme/autocert"
 )
 
@@ -37,6 +38,7 @@ type Server struct {
 	proxies  []netip.Prefix
 	uploads  *media.Uploads
 	sync     *rbsync.Service
+	webhooks *webhook.Dispatcher
 	ln       net.Listener
 	stop     context.CancelFunc // ends background work
 }
@@ -73,6 +75,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		uploads: media.NewUploads(backend, st, cfg.uploadLimits(), cfg.Now, log), stop: func() {},
 		sync: &rbsync.Service{Store: st, Policies: policies, Limits: cfg.uploadLimits()}}
 	s.app = s.newApp()
+	s.webhooks = s.newWebhookDispatcher()
 	return s, nil
 }
 
@@ -137,6 +140,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	go s.cleanUploads(bg)
+	go s.runWebhooks(bg)
 	err := s.app.Listener(s.ln)
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return err

@@ -23,7 +23,7 @@ func (c *ImportCounts) Add(o ImportCounts) {
 
 // reportColumns are the return fields a report sets; what the bench
 // records (arrival, inspections) is never overwritten by a report.
-var reportColumns = []string{"channel", "order_id", "rma_id", "merchant_rma_id", "tracking_id", "carrier", "lpn", "fnsku",
+var reportColumns = []string{"marketplace", "channel", "order_id", "rma_id", "merchant_rma_id", "tracking_id", "carrier", "lpn", "fnsku",
 	"asin", "sku", "product_name", "quantity", "reason_raw", "reason", "buyer_comment", "currency", "order_amount",
 	"refund_amount", "requested_at", "request_status", "atoz_claim", "fc_disposition", "fulfillment_center",
 	"fc_returned_at", "resolution", "safet_claim_id", "safet_claim_state", "source", "source_hash", "version", "updated_at"}
@@ -55,14 +55,27 @@ func (s *Store) ImportReturns(ctx context.Context, siteID string, rows []reports
 		if err != nil {
 			return err
 		}
+		refundRets, err := s.refundReturnsFor(tx, siteID, rows)
+		if err != nil {
+			return err
+		}
+		// Reports carry no marketplace; the site's decides which policy applies.
+		var site inspection.Site
+		if err := tx.Where("id = ?", siteID).Take(&site).Error; err != nil {
+			return translate(err, "Site")
+		}
 		for _, row := range rows {
 			in := row.Return
 			in.SiteID, in.SourceKey, in.SourceHash = siteID, row.Key, row.Hash
+			if in.Marketplace == "" {
+				in.Marketplace = site.Marketplace
+			}
 			cur := byKey[row.Key]
 			if cur == nil {
 				cur = manual[adoptKey(in)]
 				delete(manual, adoptKey(in))
 			}
+			cur = refundRets.take(in, cur)
 			switch {
 			case cur != nil && cur.SourceHash == row.Hash:
 				counts.Unchanged++
@@ -103,6 +116,7 @@ func (s *Store) updateFromReport(tx *gorm.DB, cur, in *inspection.Return) error 
 		in.ArrivedAt = cur.ArrivedAt
 	}
 	in.RefundedAt, in.ReimbursedAmount, in.ReimbursedAt = cur.RefundedAt, cur.ReimbursedAmount, cur.ReimbursedAt
+	keepRefundFacts(cur, in)
 	return translate(tx.Model(&inspection.Return{}).Where("id = ?", cur.ID).Select(cols).Updates(in).Error, "Return")
 }
 

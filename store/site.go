@@ -32,3 +32,10 @@ func (s *Store) ListSites(ctx context.Context) ([]inspection.Site, error) {
 	err := s.readDB(ctx).Order("id").Find(&out).Error
 	return out, translate(err, "Sites")
 }
+
+// SiteByID finds a site.
+func (s *Store) SiteByID(ctx context.Context, id string) (*inspection.Site, error) {
+	var site inspection.Site
+	err := s.readDB(ctx).Where("id = ?", id).Take(&site).Error
+	return &site, translate(err, "Site")
+}

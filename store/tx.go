@@ -183,6 +183,9 @@ func (t *Tx) InsertUnit(u *inspection.UnitLabel, actorID string) error {
 	if err := t.db.Create(u).Error; err != nil {
 		return translate(err, "Unit label")
 	}
+	if err := t.Emit(EventUnitRelabelled, u.SiteID, map[string]any{"unit": u}); err != nil {
+		return err
+	}
 	return t.changed(EntityUnit, u.ID, u.SiteID, u, actorID, "unit.assign", map[string]any{"inspection_id": u.InspectionID})
 }
 

@@ -371,6 +371,9 @@ func (s *Service) completeInspection(tx *store.Tx, actor *inspection.User, paylo
 		"grade": in.Grade, "verdict": in.Verdict, "disposition": in.Disposition, "fee_percent": in.RestockingFeePercent}); err != nil {
 		return Result{}, err
 	}
+	if err := tx.Emit(store.EventInspectionCompleted, in.SiteID, map[string]any{"inspection": in, "return": ret}); err != nil {
+		return Result{}, err
+	}
 	if in.Grade == inspection.GradeResellable {
 		if err := s.assignUnit(tx, actor, in, ret); err != nil {
 			return Result{}, err
