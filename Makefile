@@ -72,6 +72,8 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem ./labels
 	$(GO) run ./bench/scanbench
 	$(GO) run ./bench/uploadbench -server-bin $(BIN)
+	$(GO) run ./bench/syncbench -batches 50
+	$(GO) run ./bench/packbench -server-bin $(BIN)
 
 clean:
 	rm -rf bin web/dist/assets web/dist/*.html web/dist/*.js web/dist/*.webmanifest web/dist/icons

@@ -38,25 +38,16 @@ type Change struct {
 	At       time.Time
 }
 
-// appendChange adds a record's new state to the feed inside tx. The seq
-// comes from the head row that appendAudit also locks: the lock is held to
-// commit, so feed rows become visible strictly in seq order, and a puller
-// never skips one committed late (PostgreSQL sequences cannot promise this).
+// appendChange adds a record's new state to the transaction's log; it gets
+// its feed position when the transaction commits (see flushLog).
 func (s *Store) appendChange(tx *gorm.DB, entity, entityID, op, siteID string, data any) error {
-	var head struct{ ChangeSeq int64 }
-	if err := tx.Table("audit_head").Clauses(clause.Locking{Strength: "UPDATE"}).
-		Select("change_seq").Where("id = 1").Take(&head).Error; err != nil {
-		return fmt.Errorf("lock change head: %w", err)
-	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("change data: %w", err)
 	}
-	c := Change{Seq: head.ChangeSeq + 1, Entity: entity, EntityID: entityID, Op: op, SiteID: siteID, Data: string(raw), At: s.now()}
-	if err := tx.Create(&c).Error; err != nil {
-		return fmt.Errorf("append change: %w", err)
-	}
-	return tx.Table("audit_head").Where("id = 1").Update("change_seq", c.Seq).Error
+	l := logOf(tx)
+	l.changes = append(l.changes, Change{Entity: entity, EntityID: entityID, Op: op, SiteID: siteID, Data: string(raw), At: s.now()})
+	return nil
 }
 
 // Changes returns up to limit changes after seq, in order, for one site

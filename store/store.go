@@ -69,6 +69,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		Logger:         logger.Discard,
 		PrepareStmt:    true,
 	}
+	if strings.HasPrefix(cfg.DatabaseURL, "postgres") {
+		// pgx caches prepared statements per connection itself; GORM's own
+		// cache re-prepares inside every transaction and only costs there.
+		gcfg.PrepareStmt = false
+	}
 	var err error
 	switch {
 	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
@@ -172,9 +177,16 @@ func uniqueDBs(a, b *gorm.DB) []*gorm.DB {
 }
 
 // writeTx runs fn in one write transaction: committed if fn returns nil,
-// rolled back otherwise. Every composite write goes through here.
+// rolled back otherwise. Every composite write goes through here; the audit
+// events and feed rows it makes are written at its end (flushLog).
 func (s *Store) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.write.WithContext(ctx).Transaction(fn)
+	l := &txLog{}
+	return s.write.WithContext(context.WithValue(ctx, txLogKey{}, l)).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return s.flushLog(tx, l)
+	})
 }
 
 // readDB is the pool for queries that change nothing.

@@ -25,7 +25,14 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // Savepoint runs fn in a nested transaction: if fn fails, only its own
 // writes are undone and the outer transaction goes on.
 func (t *Tx) Savepoint(fn func(tx *Tx) error) error {
-	return t.db.Transaction(func(db *gorm.DB) error { return fn(&Tx{s: t.s, db: db}) })
+	l := logOf(t.db)
+	changes, audits := len(l.changes), len(l.audits)
+	err := t.db.Transaction(func(db *gorm.DB) error { return fn(&Tx{s: t.s, db: db}) })
+	if err != nil {
+		// The savepoint's writes are undone; so are the log entries they made.
+		l.changes, l.audits = l.changes[:changes], l.audits[:audits]
+	}
+	return err
 }
 
 // Now is the store's clock.
