@@ -140,12 +140,38 @@ func fitScale(img image.Image, orientation, maxW, maxH int, q draw.Interpolator)
 		w, h = max(1, w*maxH/h), maxH
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	if w == b.Dx() && h == b.Dy() {
+	switch {
+	case w == b.Dx() && h == b.Dy():
 		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
-	} else {
+	case b.Dx() >= 2*w && b.Dy() >= 2*h:
+		// A phone photo shrunk several times: the kernel scalers would hold
+		// a working buffer of width x full height x 32 bytes (150-190 MB
+		// for a 12-megapixel photo). Sampling to twice the size and then
+		// averaging 2x2 blocks looks the same and costs one small image.
+		twice := image.NewRGBA(image.Rect(0, 0, 2*w, 2*h))
+		draw.ApproxBiLinear.Scale(twice, twice.Bounds(), img, b, draw.Src, nil)
+		halve(dst, twice)
+	default:
 		q.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
 	}
 	return orient(dst, orientation)
+}
+
+// halve writes the average of each 2x2 block of src (twice dst's size) to dst.
+func halve(dst, src *image.RGBA) {
+	b := dst.Bounds()
+	for y := 0; y < b.Dy(); y++ {
+		r0 := src.Pix[(2*y)*src.Stride:]
+		r1 := src.Pix[(2*y+1)*src.Stride:]
+		out := dst.Pix[y*dst.Stride:]
+		for x := 0; x < b.Dx(); x++ {
+			i := 8 * x
+			for c := 0; c < 4; c++ {
+				sum := uint32(r0[i+c]) + uint32(r0[i+4+c]) + uint32(r1[i+c]) + uint32(r1[i+4+c])
+				out[4*x+c] = uint8((sum + 2) / 4)
+			}
+		}
+	}
 }
 
 // orient applies an EXIF orientation to src.
