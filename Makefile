@@ -9,7 +9,7 @@ MINIO     := $(CACHE)/bin/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 export RETURNBENCH_MINIO := $(MINIO)
 
-.PHONY: all web build run test test-deps tools vet fuzz bench clean
+.PHONY: all web build run test test-deps tools vet fuzz bench clean e2e
 
 all: build
 
@@ -39,9 +39,10 @@ vet:
 
 # Everything the tests need is checked or installed first; no test is skipped
 # for a missing dependency.
-test: web vet test-deps
+test: build vet test-deps
 	./scripts/ensure-postgres.sh
 	cd web && node --test test/
+	node --test --test-concurrency=1 web/e2e/
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run='^$$' -fuzz=FuzzClassify -fuzztime=$(FUZZTIME) -parallel 2 ./labels
 
@@ -50,10 +51,16 @@ TUSCLIENT := server/testdata/tusclient
 test-deps: $(MINIO) $(TUSCLIENT)/node_modules tools
 
 # Debian tools the tests use: pdftoppm/pdfinfo/pdftotext read the PDFs we
-# make, ffmpeg cuts stills from unboxing videos. Installed only if missing.
+# make, ffmpeg cuts stills from unboxing videos and makes the fake camera,
+# Chromium runs the bench app. Installed only if missing.
 tools:
-	@command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null && command -v ffmpeg >/dev/null || \
-		(apt-get update && apt-get install -y --no-install-recommends poppler-utils ffmpeg)
+	@command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null && command -v ffmpeg >/dev/null && \
+		command -v chromium >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends poppler-utils ffmpeg chromium)
+
+# The bench app in Debian's headless Chromium against the real binary.
+e2e: build tools
+	node --test --test-concurrency=1 web/e2e/
 
 # tus-js-client for server/tusclient_test.go, pinned by its package-lock.json.
 $(TUSCLIENT)/node_modules: $(TUSCLIENT)/package-lock.json
@@ -74,6 +81,7 @@ bench: build
 	$(GO) run ./bench/uploadbench -server-bin $(BIN)
 	$(GO) run ./bench/syncbench -batches 50
 	$(GO) run ./bench/packbench -server-bin $(BIN)
+	node web/e2e/bench.mjs
 
 clean:
 	rm -rf bin web/dist/assets web/dist/*.html web/dist/*.js web/dist/*.webmanifest web/dist/icons

@@ -73,15 +73,18 @@ export async function createInspection({ ret, scannedCode, user }) {
 
 /**
  * updateInspection writes fields of a draft and queues them for the server.
- * Only server fields travel; the wizard's own state uses setLocal.
+ * Only server fields travel; the wizard's own state uses setLocal. patch may
+ * be a function of the stored draft, for changes built on the current value
+ * (a checklist item): quick taps then never overwrite each other's answers.
  */
 export async function updateInspection(id, patch, user) {
-  const payload = {};
-  for (const k of SAVE_FIELDS) if (k in patch) payload[k] = patch[k];
   await tx([S.inspections, S.outbox], 'readwrite', async (s) => {
     const cur = await req(s.inspections.get(id));
     if (!cur) throw new Error('inspection not found');
-    Object.assign(cur, patch, { updated_at: new Date().toISOString(), last_editor: user.username });
+    const p = typeof patch === 'function' ? patch(cur) : patch;
+    const payload = {};
+    for (const k of SAVE_FIELDS) if (k in p) payload[k] = p[k];
+    Object.assign(cur, p, { updated_at: new Date().toISOString(), last_editor: user.username });
     await req(s.inspections.put(cur));
     if (Object.keys(payload).length) await enqueueIn(s, 'inspection.save', { id, ...payload }, user.id);
   });

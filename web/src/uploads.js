@@ -72,7 +72,7 @@ function uploadOne(m, blob) {
       removeFingerprintOnSuccess: true,
       onProgress(sent, total) {
         progress.set(m.id, { sent, total });
-        emitProgress(false);
+        emitProgress(sent >= total); // the last one always shows: all bytes sent
       },
       onSuccess: () => resolve({ ok: true }),
       onError: (err) => resolve({ ok: false, ...errorMessage(err) }),

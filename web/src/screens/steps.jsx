@@ -72,12 +72,14 @@ const TRI = [['yes', true], ['no', false], ['', undefined]];
 
 export function ChecklistStep({ insp, user }) {
   const c = insp.checklist || {};
-  const set = (key, v) => {
-    const next = { ...c };
+  // Built on the stored checklist, not this render's copy, which a quick
+  // second tap would see before the first one's answer is loaded.
+  const set = (key, v) => updateInspection(insp.id, (cur) => {
+    const next = { ...(cur.checklist || {}) };
     if (v === undefined) delete next[key];
     else next[key] = v;
-    updateInspection(insp.id, { checklist: next }, user);
-  };
+    return { checklist: next };
+  }, user);
   return (
     <div class="stack">
       {CHECKLIST.map((key) => {
