@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -17,8 +18,17 @@ const maxImportBytes = 1 << 30
 // handleImport takes a report as multipart form field "file" (from the
 // app) or as the raw body (from scripts), and imports it while it arrives.
 func (s *Server) handleImport(c *fiber.Ctx) error {
+	return importUpload(s, c, "A report", s.Import)
+}
+
+// importer reads one uploaded file into the store and says what it did.
+type importer[R any] func(ctx context.Context, user *inspection.User, r io.Reader, filename string) (R, error)
+
+// importUpload streams an uploaded file, bounded to maxImportBytes, into
+// an importer and answers with its result. what names the file in errors.
+func importUpload[R any](s *Server, c *fiber.Ctx, what string, run importer[R]) error {
 	if c.Request().Header.ContentLength() > maxImportBytes {
-		return inspection.Errorf(inspection.ETOOLARGE, "A report may be at most 1 GiB.")
+		return inspection.Errorf(inspection.ETOOLARGE, "%s may be at most 1 GiB.", what)
 	}
 	body := io.LimitReader(requestBody(c), maxImportBytes)
 	filename := ""
@@ -30,7 +40,7 @@ func (s *Server) handleImport(c *fiber.Ctx) error {
 		}
 		body, filename = part, part.FileName()
 	}
-	res, err := s.Import(c.UserContext(), currentUser(c), body, filename)
+	res, err := run(c.UserContext(), currentUser(c), body, filename)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"mime"
-	"mime/multipart"
 	"strings"
 	"time"
 
@@ -149,25 +147,7 @@ func (s *Server) ImportRefunds(ctx context.Context, user *inspection.User, r io.
 // handleRefundImport takes refund emails as multipart form field "file"
 // (from the app) or as the raw body (from scripts), read while they arrive.
 func (s *Server) handleRefundImport(c *fiber.Ctx) error {
-	if c.Request().Header.ContentLength() > maxImportBytes {
-		return inspection.Errorf(inspection.ETOOLARGE, "A mailbox export may be at most 1 GiB.")
-	}
-	body := io.LimitReader(requestBody(c), maxImportBytes)
-	filename := ""
-	mediaType, params, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if mediaType == "multipart/form-data" {
-		part, err := filePart(multipart.NewReader(body, params["boundary"]))
-		if err != nil {
-			return err
-		}
-		body, filename = part, part.FileName()
-	}
-	res, err := s.ImportRefunds(c.UserContext(), currentUser(c), body, filename)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, body) // read to the end, so the connection stays clean
-	return c.JSON(res)
+	return importUpload(s, c, "A mailbox export", s.ImportRefunds)
 }
 
 // refundRequest is the body of POST /api/v1/refunds: a refund a lead

@@ -318,6 +318,37 @@ func payloadSummary(payload json.RawMessage) map[string]any {
 	return m
 }
 
+// loadTarget decodes an id payload and loads the inspection it names,
+// deciding the usual answers itself: a bad payload is rejected, an
+// inspection not on the server yet waits (retry), another site's is not
+// found. done is that answer when there is one.
+func loadTarget(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (p idPayload, in *inspection.Inspection, done *Result, err error) {
+	if err := decode(payload, &p); err != nil {
+		r := rejected(err)
+		return p, nil, &r, nil
+	}
+	in, err = tx.Inspection(strings.ToLower(p.ID))
+	switch {
+	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
+		r := retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet; its saves come first.", p.ID)
+		return p, nil, &r, nil
+	case err != nil:
+		return p, nil, nil, err
+	case !mayWrite(actor, in.SiteID):
+		r := rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found."))
+		return p, nil, &r, nil
+	}
+	return p, in, nil, nil
+}
+
+// answer returns a decided answer, or the zero Result with a store error.
+func answer(done *Result, err error) (Result, error) {
+	if done != nil {
+		return *done, err
+	}
+	return Result{}, err
+}
+
 type idPayload struct {
 	ID          string `json:"id"`
 	BaseVersion *int64 `json:"base_version"`
@@ -328,19 +359,11 @@ type idPayload struct {
 // Files may still be uploading: they count if declared, and the answer
 // says how many are still on their way.
 func (s *Service) completeInspection(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
-	var p idPayload
-	if err := decode(payload, &p); err != nil {
-		return rejected(err), nil
+	p, in, done, err := loadTarget(tx, actor, payload)
+	if done != nil || err != nil {
+		return answer(done, err)
 	}
-	in, err := tx.Inspection(strings.ToLower(p.ID))
-	switch {
-	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
-		return retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet; its saves come first.", p.ID), nil
-	case err != nil:
-		return Result{}, err
-	case !mayWrite(actor, in.SiteID):
-		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
-	case in.Status == inspection.StatusCompleted:
+	if in.Status == inspection.StatusCompleted {
 		return rejected(inspection.Errorf(inspection.ECONFLICT, "This inspection is already completed.")), nil
 	}
 	if p.BaseVersion != nil {
@@ -413,24 +436,14 @@ func marketplaceOf(r *inspection.Return) string {
 // reopenInspection lets a lead change a completed inspection again; the
 // reason is audited.
 func (s *Service) reopenInspection(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
-	var p idPayload
-	if err := decode(payload, &p); err != nil {
-		return rejected(err), nil
-	}
-	if !actor.Role.Allows(inspection.RoleLead) {
-		return rejected(inspection.Errorf(inspection.EFORBIDDEN, "Only a lead may reopen a completed inspection.")), nil
-	}
-	if strings.TrimSpace(p.Reason) == "" || len(p.Reason) > 1000 {
-		return rejected(inspection.Errorf(inspection.EINVALID, "Say why the inspection is reopened (reason, up to 1000 characters).")), nil
-	}
-	in, err := tx.Inspection(strings.ToLower(p.ID))
+	p, in, done, err := loadTarget(tx, actor, payload)
 	switch {
-	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
-		return retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet.", p.ID), nil
-	case err != nil:
-		return Result{}, err
-	case !mayWrite(actor, in.SiteID):
-		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
+	case done != nil || err != nil:
+		return answer(done, err)
+	case !actor.Role.Allows(inspection.RoleLead):
+		return rejected(inspection.Errorf(inspection.EFORBIDDEN, "Only a lead may reopen a completed inspection.")), nil
+	case strings.TrimSpace(p.Reason) == "" || len(p.Reason) > 1000:
+		return rejected(inspection.Errorf(inspection.EINVALID, "Say why the inspection is reopened (reason, up to 1000 characters).")), nil
 	case in.Status != inspection.StatusCompleted:
 		return rejected(inspection.Errorf(inspection.ECONFLICT, "Only a completed inspection can be reopened.")), nil
 	}
@@ -446,18 +459,10 @@ func (s *Service) reopenInspection(tx *store.Tx, actor *inspection.User, payload
 // evidence on its way or stored is never thrown away: relink it to the
 // right return (inspection.save return_id) instead.
 func (s *Service) discardInspection(tx *store.Tx, actor *inspection.User, payload json.RawMessage) (Result, error) {
-	var p idPayload
-	if err := decode(payload, &p); err != nil {
-		return rejected(err), nil
-	}
-	in, err := tx.Inspection(strings.ToLower(p.ID))
+	p, in, done, err := loadTarget(tx, actor, payload)
 	switch {
-	case inspection.ErrorCode(err) == inspection.ENOTFOUND:
-		return retry(inspection.ENOTFOUND, "Inspection %s is not on the server yet.", p.ID), nil
-	case err != nil:
-		return Result{}, err
-	case !mayWrite(actor, in.SiteID):
-		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
+	case done != nil || err != nil:
+		return answer(done, err)
 	case in.Status != inspection.StatusDraft:
 		return rejected(inspection.Errorf(inspection.ECONFLICT, "Only a draft can be discarded; a completed inspection stays on record.")), nil
 	}
