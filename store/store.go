@@ -92,7 +92,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
 		path := filepath.Join(cfg.DataDir, "returnbench.db")
-		if s.write, err = gorm.Open(sqlite.Open(sqliteDSN(path, false)), gcfg); err != nil {
+		// Every write runs in a transaction, where GORM's statement cache
+		// only re-prepares; the read pool keeps it.
+		wcfg := *gcfg
+		wcfg.PrepareStmt = false
+		if s.write, err = gorm.Open(sqlite.Open(sqliteDSN(path, false)), &wcfg); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		if err := setPool(s.write, 1); err != nil {

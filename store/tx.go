@@ -53,16 +53,29 @@ type MutationRecord struct {
 
 func (MutationRecord) TableName() string { return "mutations" }
 
-// Mutation returns the record of a mutation seen before.
-func (t *Tx) Mutation(id string) (*MutationRecord, error) {
-	var m MutationRecord
-	err := t.db.Where("id = ?", id).Take(&m).Error
-	return &m, translate(err, "Mutation")
+// RecordMutations remembers the answers of a batch, so a repeat of any of
+// them gets the same answer again.
+func (t *Tx) RecordMutations(ms []*MutationRecord) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	return translate(t.db.CreateInBatches(ms, 200).Error, "Mutation")
 }
 
-// RecordMutation remembers a mutation's answer so a repeat gets it again.
-func (t *Tx) RecordMutation(m *MutationRecord) error {
-	return translate(t.db.Create(m).Error, "Mutation")
+// Mutations returns the records of the mutations seen before among ids.
+func (t *Tx) Mutations(ids []string) (map[string]*MutationRecord, error) {
+	out := map[string]*MutationRecord{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var found []*MutationRecord
+	if err := t.db.Where("id IN ?", ids).Find(&found).Error; err != nil {
+		return nil, err
+	}
+	for _, m := range found {
+		out[m.ID] = m
+	}
+	return out, nil
 }
 
 // Inspection reads an inspection inside the transaction.

@@ -42,43 +42,54 @@ func (s *Service) Push(ctx context.Context, user *inspection.User, req PushReque
 	sort.SliceStable(muts, func(i, j int) bool { return muts[i].Seq < muts[j].Seq })
 	results := map[string]Result{}
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		ids := make([]string, len(muts))
+		for i := range muts {
+			muts[i].ID = strings.ToLower(muts[i].ID)
+			ids[i] = muts[i].ID
+		}
+		// One look-up for the batch's repeats, one insert for its answers.
+		seen, err := tx.Mutations(ids)
+		if err != nil {
+			return err
+		}
+		var records []*store.MutationRecord
 		for _, m := range muts {
-			res, err := s.pushOne(tx, user, req.ClientID, m)
+			res, rec, err := s.pushOne(tx, user, req.ClientID, m, seen[m.ID])
 			if err != nil {
 				return err
+			}
+			if rec != nil {
+				records = append(records, rec)
 			}
 			res.ID = m.ID
 			results[m.ID] = res
 		}
-		return nil
+		return tx.RecordMutations(records)
 	})
 	if err != nil {
 		return PushResponse{}, err
 	}
 	out := PushResponse{Results: make([]Result, len(req.Mutations))}
 	for i, m := range req.Mutations {
-		out.Results[i] = results[m.ID]
+		out.Results[i] = results[strings.ToLower(m.ID)]
+		out.Results[i].ID = m.ID
 	}
 	return out, nil
 }
 
-// pushOne answers one mutation. Only infrastructure failures return an
-// error (and fail the batch, which the device then sends again).
-func (s *Service) pushOne(tx *store.Tx, user *inspection.User, clientID string, m Mutation) (Result, error) {
-	m.ID = strings.ToLower(m.ID)
-	prev, err := tx.Mutation(m.ID)
-	switch {
-	case err == nil:
+// pushOne answers one mutation, and returns the record to keep of it (none
+// for a repeat or a retry). Only infrastructure failures return an error
+// (and fail the batch, which the device then sends again).
+func (s *Service) pushOne(tx *store.Tx, user *inspection.User, clientID string, m Mutation, prev *store.MutationRecord) (Result, *store.MutationRecord, error) {
+	if prev != nil {
 		r := Result{Status: StatusDuplicate, First: prev.Status}
 		if prev.ErrorCode != "" {
 			r.Error = &ResultError{Code: prev.ErrorCode, Message: prev.Error}
 		}
-		return r, nil
-	case inspection.ErrorCode(err) != inspection.ENOTFOUND:
-		return Result{}, err
+		return r, nil, nil
 	}
 	var res Result
-	err = tx.Savepoint(func(tx *store.Tx) error {
+	err := tx.Savepoint(func(tx *store.Tx) error {
 		var err error
 		res, err = s.apply(tx, user, m)
 		if err != nil {
@@ -96,16 +107,16 @@ func (s *Service) pushOne(tx *store.Tx, user *inspection.User, clientID string, 
 		// missing record): the savepoint is undone and the answer kept.
 		res = rejected(err)
 	default:
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	if res.Status == StatusRetry {
-		return res, nil // not recorded: it will come again
+		return res, nil, nil // not recorded: it will come again
 	}
 	rec := &store.MutationRecord{ID: m.ID, ClientID: clientID, Seq: m.Seq, UserID: user.ID, Type: m.Type, Status: res.Status}
 	if res.Error != nil {
 		rec.ErrorCode, rec.Error = res.Error.Code, res.Error.Message
 	}
-	return res, tx.RecordMutation(rec)
+	return res, rec, nil
 }
 
 // apply dispatches on the mutation type after checking who it acts for.
