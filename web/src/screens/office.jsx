@@ -1,5 +1,8 @@
-// For leads: the inspections this device knows, newest first, with their
-// label cards and evidence packs (for Seller Central tickets).
+// For leads and admins: the back office. Views (?view=): the inspections this
+// device knows with their label cards and evidence packs, report imports,
+// the watch lists and the dashboard. Lists and figures loaded from the
+// server are kept on the device and shown offline with the time they were
+// loaded; imports need the network.
 import { useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { useLoad, useTopic } from '../hooks.js';
@@ -7,14 +10,15 @@ import { S, getAll } from '../db.js';
 import { auth, isLead } from '../auth.js';
 import { dateTime } from '../format.js';
 import { Choice, LinkButton, Notice } from '../components/ui.jsx';
+import { navigate } from '../router.js';
+import { ImportView, WatchView, DashboardView } from './office-views.jsx';
 
-export function OfficeScreen() {
+function InspectionsView() {
   useTopic('lang');
   const [filter, setFilter] = useState('disputes');
   const [data] = useLoad(async () => ({ inspections: await getAll(S.inspections), returns: await getAll(S.returns) }), [],
     ['inspections', 'returns']);
-  if (!isLead(auth.user)) return <main class="screen"><Notice kind="warn">{t('office.leads_only')}</Notice></main>;
-  if (!data) return <main class="screen"><p class="loading">{t('common.loading')}</p></main>;
+  if (!data) return <p class="loading">{t('common.loading')}</p>;
   const byId = new Map(data.returns.map((r) => [r.id, r]));
   const list = data.inspections
     .filter((i) => i.status === 'completed')
@@ -22,8 +26,7 @@ export function OfficeScreen() {
     .sort((a, b) => String(b.completed_at || '').localeCompare(String(a.completed_at || '')))
     .slice(0, 200);
   return (
-    <main class="screen">
-      <h1>{t('office.title')}</h1>
+    <>
       <Choice legend={t('office.show')} name="office-filter" value={filter} columns={2} onChange={setFilter}
         options={[{ value: 'disputes', label: t('office.disputes') }, { value: 'all', label: t('office.all') }]} />
       {list.length === 0 ? <p>{t('office.none')}</p> : null}
@@ -46,6 +49,34 @@ export function OfficeScreen() {
           );
         })}
       </ul>
+    </>
+  );
+}
+
+const VIEWS = ['inspections', 'import', 'watch', 'dashboard'];
+
+export function OfficeScreen() {
+  useTopic(['lang', 'route']);
+  if (!isLead(auth.user)) return <main class="screen"><Notice kind="warn">{t('office.leads_only')}</Notice></main>;
+  const q = new URLSearchParams(location.search);
+  const view = VIEWS.includes(q.get('view')) ? q.get('view') : 'inspections';
+  return (
+    <main class="screen screen-wide">
+      <h1>{t('office.title')}</h1>
+      <div class="tabs tabs-wrap" role="tablist" aria-label={t('office.views')}>
+        {VIEWS.map((v) => (
+          <button type="button" role="tab" key={v} aria-selected={v === view} class={`tab ${v === view ? 'is-on' : ''}`}
+            data-testid={`office-${v}`} onClick={() => navigate(`/office?view=${v}`, { replace: true })}>
+            {t(`office.view_${v}`)}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" aria-label={t(`office.view_${view}`)}>
+        {view === 'inspections' ? <InspectionsView /> : null}
+        {view === 'import' ? <ImportView /> : null}
+        {view === 'watch' ? <WatchView list={q.get('list')} /> : null}
+        {view === 'dashboard' ? <DashboardView /> : null}
+      </div>
     </main>
   );
 }
