@@ -133,7 +133,7 @@ func TestWebhooks(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 		// Sessions outlive the months the clock moves through.
-		ts := mustStart(t, dialect, func(c *server.Config) { c.Now, c.SessionTTL = clk.Now, 365 * 24 * time.Hour })
+		ts := mustStart(t, dialect, func(c *server.Config) { c.Now, c.SessionTTL = clk.Now, 365*24*time.Hour })
 		admin := ts.mustUser(t, "root", inspection.RoleAdmin)
 		insp := ts.mustUser(t, "ana", inspection.RoleInspector)
 		rc := newReceiver(t, clk)
