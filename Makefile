@@ -81,6 +81,7 @@ bench: build
 	$(GO) run ./bench/uploadbench -server-bin $(BIN)
 	$(GO) run ./bench/syncbench -batches 50
 	$(GO) run ./bench/packbench -server-bin $(BIN)
+	$(GO) run ./bench/importbench -server-bin $(BIN)
 	node web/e2e/bench.mjs
 
 clean:

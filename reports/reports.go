@@ -171,13 +171,17 @@ func (r *Reader) Next() (Row, error) {
 		if line, _ := r.csv.FieldPos(0); line > 0 {
 			r.line = line
 		}
+		var parseErr *csv.ParseError
 		switch {
 		case err == io.EOF:
 			return Row{}, io.EOF
-		case errors.Is(err, errLineTooLong):
-			return Row{}, err
-		case err != nil:
+		case errors.As(err, &parseErr) && !errors.Is(err, errLineTooLong):
+			// One bad line: reject it and go on.
 			return Row{}, &RowError{Line: r.line, Reason: "malformed line: " + err.Error()}
+		case err != nil:
+			// The file itself broke (a cut upload, a line without end):
+			// the import stops here.
+			return Row{}, err
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue

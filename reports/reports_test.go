@@ -91,3 +91,38 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// failingReader hands over a header and one row, then fails, as a cut
+// upload does.
+type failingReader struct{ data string }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.data == "" {
+		return 0, errors.New("connection reset by peer")
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+func TestReaderStopsOnBrokenInput(t *testing.T) {
+	header := "return-date\torder-id\tsku\tasin\tfnsku\tproduct-name\tquantity\tfulfillment-center-id\tdetailed-disposition\treason\tstatus\tlicense-plate-number\tcustomer-comments\n"
+	rd, err := NewReader(&failingReader{data: header + "2025-07-10\t111-1111111-1111111\tS\n2025-07-10\t111-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		_, err := rd.Next()
+		var rowErr *RowError
+		switch {
+		case err == nil:
+		case errors.As(err, &rowErr):
+			t.Fatalf("a broken input came back as a rejected row (%v): the import would never stop", err)
+		default:
+			return // the import ends with the error
+		}
+		if i > 10 {
+			t.Fatal("the reader keeps going after its input broke")
+		}
+	}
+}

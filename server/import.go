@@ -57,6 +57,9 @@ func (s *Server) Import(ctx context.Context, user *inspection.User, r io.Reader,
 		return err
 	}
 	for {
+		if err := ctx.Err(); err != nil {
+			return res, err // the client went away
+		}
 		row, err := rd.Next()
 		if err == io.EOF {
 			break

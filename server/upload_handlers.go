@@ -138,7 +138,15 @@ type endNotingReader struct {
 	c *fiber.Ctx
 }
 
+// bodyIdleTimeout is how long a streamed body may stall. The server's read
+// timeout counts from the start of a request; a long upload or a large
+// report keeps its connection for as long as bytes keep coming.
+const bodyIdleTimeout = 2 * time.Minute
+
 func (e *endNotingReader) Read(p []byte) (int, error) {
+	if conn := e.c.Context().Conn(); conn != nil {
+		conn.SetReadDeadline(time.Now().Add(bodyIdleTimeout))
+	}
 	n, err := e.r.Read(p)
 	if err == io.EOF {
 		e.c.Locals(bodyReadKey, true)

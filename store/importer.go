@@ -44,7 +44,9 @@ func (s *Store) ImportReturns(ctx context.Context, siteID string, rows []reports
 			keys[i] = r.Key
 		}
 		var found []inspection.Return
-		if err := tx.Where("site_id = ? AND source = ? AND source_key IN ?", siteID, source, keys).Find(&found).Error; err != nil {
+		// "source_key <> ''" lets the planner use the partial unique index
+		// on (source, source_key) instead of walking the site's returns.
+		if err := tx.Where("source = ? AND source_key IN ? AND source_key <> '' AND site_id = ?", source, keys, siteID).Find(&found).Error; err != nil {
 			return err
 		}
 		byKey := map[string]*inspection.Return{}
