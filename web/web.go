@@ -29,12 +29,6 @@ func App() fs.FS {
 	return mustSub("static")
 }
 
-// Built reports whether the bench app was built into the binary.
-func Built() bool {
-	_, err := fs.Stat(files, "dist/index.html")
-	return err == nil
-}
-
 func mustSub(dir string) fs.FS {
 	sub, err := fs.Sub(files, dir)
 	if err != nil {
