@@ -16,6 +16,10 @@ import (
 // amortise the commit, small enough to keep memory flat.
 const importBatch = 1000
 
+// analyzeAfter is how many new returns make an import refresh the
+// planner's statistics: enough to change which index a query should use.
+const analyzeAfter = 10_000
+
 // maxListedRejections bounds the rejected rows named in an answer; the
 // count covers them all.
 const maxListedRejections = 1000
@@ -96,6 +100,11 @@ func (s *Server) Import(ctx context.Context, user *inspection.User, r io.Reader,
 	}
 	if err := flush(); err != nil {
 		return res, err
+	}
+	if res.Inserted >= analyzeAfter {
+		if err := s.store.AnalyzeReturns(ctx); err != nil {
+			s.log.Warn("refresh returns statistics after import", "err", err)
+		}
 	}
 	res.SHA256 = hex.EncodeToString(h.Sum(nil))
 	rec := &store.ImportRecord{SiteID: user.SiteID, UserID: user.ID, Format: string(res.Format), Filename: filename,

@@ -35,10 +35,41 @@ func (s *Store) appendAudit(tx *gorm.DB, actorID, action, entity, entityID strin
 }
 
 // txLog holds the audit events and feed rows a write transaction makes,
-// until it commits.
+// until it commits, and the inspections it creates (see Tx.InsertInspection).
 type txLog struct {
 	changes []Change
 	audits  []inspection.AuditEvent
+
+	created []inspection.Inspection // inspections made in the transaction
+	written int                     // created[:written] are in the database
+	absent  map[string]bool         // inspection ids known not to be stored (Tx.LookAhead)
+}
+
+// pending is the created inspection id that is not written yet, or nil.
+func (l *txLog) pending(id string) *inspection.Inspection {
+	for i := len(l.created) - 1; i >= l.written; i-- {
+		if l.created[i].ID == id {
+			return &l.created[i]
+		}
+	}
+	return nil
+}
+
+// writeCreated writes the inspections created since the last write, in one
+// multi-row insert.
+func (l *txLog) writeCreated(tx *gorm.DB) error {
+	fresh := l.created[l.written:]
+	if len(fresh) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(fresh, 200).Error; err != nil {
+		return translate(err, "Inspection")
+	}
+	for _, in := range fresh {
+		delete(l.absent, in.ID)
+	}
+	l.written = len(l.created)
+	return nil
 }
 
 type txLogKey struct{}
@@ -60,6 +91,9 @@ func logOf(tx *gorm.DB) *txLog {
 // instances; but a batch of 50 mutations takes it once, not 100 times, and
 // holds it only for the end of its transaction.
 func (s *Store) flushLog(tx *gorm.DB, l *txLog) error {
+	if err := l.writeCreated(tx); err != nil {
+		return err
+	}
 	if len(l.changes)+len(l.audits) == 0 {
 		return nil
 	}

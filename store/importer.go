@@ -66,6 +66,9 @@ func (s *Store) ImportReturns(ctx context.Context, siteID string, rows []reports
 		if err := tx.Where("id = ?", siteID).Take(&site).Error; err != nil {
 			return translate(err, "Site")
 		}
+		var fresh []*inspection.Return // inserted together at the end
+		isFresh := map[*inspection.Return]bool{}
+		now := s.now()
 		for _, row := range rows {
 			in := row.Return
 			in.SiteID, in.SourceKey, in.SourceHash = siteID, row.Key, row.Hash
@@ -82,6 +85,11 @@ func (s *Store) ImportReturns(ctx context.Context, siteID string, rows []reports
 			case cur != nil && cur.SourceHash == row.Hash:
 				counts.Unchanged++
 				continue
+			case isFresh[cur]:
+				// The file lists a new return twice, changed: the later row is what gets inserted.
+				in.ID, in.Version, in.CreatedAt, in.UpdatedAt = cur.ID, cur.Version, cur.CreatedAt, cur.UpdatedAt
+				*cur = *in
+				counts.Updated++
 			case cur != nil:
 				if err := s.updateFromReport(tx, cur, in); err != nil {
 					return err
@@ -89,16 +97,19 @@ func (s *Store) ImportReturns(ctx context.Context, siteID string, rows []reports
 				byKey[row.Key] = in
 				counts.Updated++
 			default:
-				in.ID, in.Version = uuid.NewString(), 1
-				if err := tx.Create(in).Error; err != nil {
-					return translate(err, "Return")
-				}
+				in.ID, in.Version, in.CreatedAt, in.UpdatedAt = uuid.NewString(), 1, now, now
+				fresh = append(fresh, in)
+				isFresh[in] = true
 				byKey[row.Key] = in
 				counts.Inserted++
 			}
 			if err := s.appendChange(tx, EntityReturn, in.ID, OpUpsert, siteID, in); err != nil {
 				return err
 			}
+		}
+		if len(fresh) > 0 {
+			// Under both databases' limits on bound values per statement.
+			return translate(tx.CreateInBatches(fresh, 500).Error, "Return")
 		}
 		return nil
 	})
@@ -145,16 +156,25 @@ func (s *Store) manualReturns(tx *gorm.DB, siteID string, rows []reports.ReturnR
 		}
 	}
 	out := map[string]*inspection.Return{}
-	if len(rmas)+len(lpns) == 0 {
-		return out, nil
-	}
+	// One query per identifier, led by its own index: the site is checked
+	// here, since a plan led by site_id walks every return of the site for
+	// every batch, and an import slows down as it goes.
 	var found []inspection.Return
-	q := tx.Where("site_id = ? AND source_key = ''", siteID).Where(tx.Where("rma_id IN ?", nonEmpty(rmas)).Or("lpn IN ?", nonEmpty(lpns)))
-	if err := q.Find(&found).Error; err != nil {
-		return nil, err
+	for column, values := range map[string][]string{"rma_id": rmas, "lpn": lpns} {
+		if len(values) == 0 {
+			continue
+		}
+		var some []inspection.Return
+		if err := tx.Where(column+" IN ? AND source_key = ''", values).Find(&some).Error; err != nil {
+			return nil, err
+		}
+		found = append(found, some...)
 	}
 	for i := range found {
 		f := &found[i]
+		if f.SiteID != siteID {
+			continue
+		}
 		if f.RMAID != "" {
 			out["rma:"+f.RMAID] = f
 		}
@@ -271,5 +291,20 @@ func (s *Store) RecordImport(ctx context.Context, rec *ImportRecord) error {
 			return err
 		}
 		return s.appendAudit(tx, rec.UserID, "import."+rec.Format, "import", rec.ID, rec)
+	})
+}
+
+// AnalyzeReturns refreshes the planner's statistics of the returns table,
+// after an import changed its size a lot. On SQLite it samples (the
+// analysis limit), so it takes well under a second even at a million rows.
+func (s *Store) AnalyzeReturns(ctx context.Context) error {
+	if s.dialect == Postgres {
+		return s.write.WithContext(ctx).Exec("ANALYZE returns").Error
+	}
+	return s.write.WithContext(ctx).Connection(func(db *gorm.DB) error {
+		if err := db.Exec("PRAGMA analysis_limit = 1000").Error; err != nil {
+			return err
+		}
+		return db.Exec("ANALYZE returns").Error
 	})
 }

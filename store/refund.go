@@ -207,13 +207,20 @@ func (s *Store) refundReturnsFor(tx *gorm.DB, siteID string, rows []reports.Retu
 	if orders = nonEmpty(orders); len(orders) == 0 {
 		return out, nil
 	}
+	// Led by the order index; the site is checked here (see manualReturns).
 	var found []inspection.Return
-	if err := tx.Where("site_id = ? AND order_id IN ? AND source IN ? AND source_key = ''", siteID, orders,
-		[]string{SourceRefundEmail, SourceRefundManual}).Order("created_at, id").Find(&found).Error; err != nil {
+	if err := tx.Where("order_id IN ? AND source IN ? AND source_key = ''", orders,
+		[]string{SourceRefundEmail, SourceRefundManual}).Find(&found).Error; err != nil {
 		return nil, translate(err, "Returns")
 	}
+	// The oldest refund is taken first.
+	slices.SortFunc(found, func(a, b inspection.Return) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
 	for i := range found {
-		out[found[i].OrderID] = append(out[found[i].OrderID], &found[i])
+		if found[i].SiteID == siteID {
+			out[found[i].OrderID] = append(out[found[i].OrderID], &found[i])
+		}
 	}
 	return out, nil
 }

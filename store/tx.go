@@ -26,11 +26,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // writes are undone and the outer transaction goes on.
 func (t *Tx) Savepoint(fn func(tx *Tx) error) error {
 	l := logOf(t.db)
-	changes, audits := len(l.changes), len(l.audits)
+	changes, audits, created, written := len(l.changes), len(l.audits), len(l.created), l.written
 	err := t.db.Transaction(func(db *gorm.DB) error { return fn(&Tx{s: t.s, db: db}) })
 	if err != nil {
-		// The savepoint's writes are undone; so are the log entries they made.
-		l.changes, l.audits = l.changes[:changes], l.audits[:audits]
+		// The savepoint's writes are undone; so are the log entries and the
+		// created inspections they made, and any of the earlier ones written
+		// inside it are unwritten again.
+		l.changes, l.audits, l.created, l.written = l.changes[:changes], l.audits[:audits], l.created[:created], written
 	}
 	return err
 }
@@ -59,7 +61,11 @@ func (t *Tx) RecordMutations(ms []*MutationRecord) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	return translate(t.db.CreateInBatches(ms, 200).Error, "Mutation")
+	db, err := t.write()
+	if err != nil {
+		return err
+	}
+	return translate(db.CreateInBatches(ms, 200).Error, "Mutation")
 }
 
 // Mutations returns the records of the mutations seen before among ids.
@@ -78,26 +84,80 @@ func (t *Tx) Mutations(ids []string) (map[string]*MutationRecord, error) {
 	return out, nil
 }
 
-// Inspection reads an inspection inside the transaction.
+// LookAhead finds which of ids (inspections a batch is about to touch)
+// are not stored yet, in one query, so that creating each of them needs
+// no query of its own.
+func (t *Tx) LookAhead(ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var found []string
+	if err := t.db.Model(&inspection.Inspection{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return err
+	}
+	l := logOf(t.db)
+	if l.absent == nil {
+		l.absent = map[string]bool{}
+	}
+	for _, id := range ids {
+		l.absent[id] = true
+	}
+	for _, id := range found {
+		delete(l.absent, id)
+	}
+	return nil
+}
+
+// Inspection reads an inspection inside the transaction, including one the
+// transaction created and has not written yet.
 func (t *Tx) Inspection(id string) (*inspection.Inspection, error) {
+	l := logOf(t.db)
+	if in := l.pending(id); in != nil {
+		c := *in
+		return &c, nil
+	}
+	if l.absent[id] {
+		return &inspection.Inspection{}, translate(gorm.ErrRecordNotFound, "Inspection")
+	}
 	var in inspection.Inspection
 	err := t.db.Where("id = ?", id).Take(&in).Error
 	return &in, translate(err, "Inspection")
 }
 
 // InsertInspection creates an inspection with its feed row and audit event.
+// The row itself waits, with the others the transaction creates, for one
+// multi-row insert: before the next write that could depend on it, or at
+// commit. Reads through Tx.Inspection see it at once.
 func (t *Tx) InsertInspection(in *inspection.Inspection, actorID string) error {
-	if err := t.db.Create(in).Error; err != nil {
-		return translate(err, "Inspection")
+	l := logOf(t.db)
+	if l.pending(in.ID) != nil {
+		return inspection.Errorf(inspection.ECONFLICT, "Inspection already exists.")
 	}
+	now := t.s.now()
+	if in.CreatedAt.IsZero() {
+		in.CreatedAt = now
+	}
+	in.UpdatedAt = now
+	l.created = append(l.created, *in)
 	return t.changed(EntityInspection, in.ID, in.SiteID, in, actorID, "inspection.create", nil)
+}
+
+// write is the transaction for a write other than creating an inspection:
+// the inspections created so far are written first, since it may refer to
+// them.
+func (t *Tx) write() (*gorm.DB, error) {
+	return t.db, logOf(t.db).writeCreated(t.db)
 }
 
 // UpdateInspection writes in over version fromVersion. If another writer
 // got there first (on any instance) nothing is written and the answer is
 // a conflict.
 func (t *Tx) UpdateInspection(in *inspection.Inspection, fromVersion int64, actorID, action string, detail any) error {
-	res := t.db.Model(&inspection.Inspection{}).Where("id = ? AND version = ?", in.ID, fromVersion).
+	db, err := t.write()
+	if err != nil {
+		return err
+	}
+	res := db.Model(&inspection.Inspection{}).Where("id = ? AND version = ?", in.ID, fromVersion).
 		Select("return_id", "scanned_code", "status", "checklist", "grade", "used_condition", "disposition", "verdict",
 			"restocking_fee_percent", "restocking_fee_amount", "notes", "version", "captured_at", "completed_at", "updated_at").
 		Updates(in)
@@ -114,13 +174,17 @@ func (t *Tx) UpdateInspection(in *inspection.Inspection, fromVersion int64, acto
 // rejected media records (the caller refuses drafts with any other), and
 // leaves a tombstone in the feed so devices drop it too.
 func (t *Tx) DeleteDraft(in *inspection.Inspection, actorID, reason string) error {
-	if err := t.db.Exec("DELETE FROM uploads WHERE inspection_id = ?", in.ID).Error; err != nil {
+	db, err := t.write()
+	if err != nil {
+		return err
+	}
+	if err := db.Exec("DELETE FROM uploads WHERE inspection_id = ?", in.ID).Error; err != nil {
 		return translate(err, "Upload")
 	}
-	if err := t.db.Where("inspection_id = ?", in.ID).Delete(&inspection.Media{}).Error; err != nil {
+	if err := db.Where("inspection_id = ?", in.ID).Delete(&inspection.Media{}).Error; err != nil {
 		return translate(err, "Media")
 	}
-	res := t.db.Where("id = ? AND version = ?", in.ID, in.Version).Delete(&inspection.Inspection{})
+	res := db.Where("id = ? AND version = ?", in.ID, in.Version).Delete(&inspection.Inspection{})
 	if res.Error != nil {
 		return translate(res.Error, "Inspection")
 	}
@@ -143,7 +207,11 @@ func (t *Tx) Return(id string) (*inspection.Return, error) {
 // MarkArrived records when a return's parcel reached the bench; the first
 // arrival recorded stands.
 func (t *Tx) MarkArrived(r *inspection.Return, at time.Time, actorID string) error {
-	res := t.db.Model(r).Where("arrived_at IS NULL").Updates(map[string]any{
+	db, err := t.write()
+	if err != nil {
+		return err
+	}
+	res := db.Model(r).Where("arrived_at IS NULL").Updates(map[string]any{
 		"arrived_at": at, "version": gorm.Expr("version + 1"), "updated_at": t.s.now()})
 	if res.Error != nil || res.RowsAffected == 0 {
 		return translate(res.Error, "Return")
@@ -171,18 +239,22 @@ func (t *Tx) Media(id string) (*inspection.Media, error) {
 // DeclareMedia records a file before its bytes arrive, or updates a
 // declaration whose bytes have not been verified.
 func (t *Tx) DeclareMedia(m *inspection.Media, actorID string) error {
+	db, err := t.write()
+	if err != nil {
+		return err
+	}
 	var existing inspection.Media
-	err := t.db.Where("id = ?", m.ID).Take(&existing).Error
+	err = db.Where("id = ?", m.ID).Take(&existing).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		if err := t.db.Create(m).Error; err != nil {
+		if err := db.Create(m).Error; err != nil {
 			return translate(err, "Media")
 		}
 	case err != nil:
 		return err
 	default:
 		m.CreatedAt = existing.CreatedAt
-		if err := t.db.Model(&existing).Select("kind", "content_type", "filename", "size", "sha256", "captured_at", "updated_at").
+		if err := db.Model(&existing).Select("kind", "content_type", "filename", "size", "sha256", "captured_at", "updated_at").
 			Updates(m).Error; err != nil {
 			return translate(err, "Media")
 		}
@@ -200,7 +272,11 @@ func (t *Tx) UnitFor(inspectionID string) (*inspection.UnitLabel, error) {
 
 // InsertUnit gives a resellable unit its new label identity.
 func (t *Tx) InsertUnit(u *inspection.UnitLabel, actorID string) error {
-	if err := t.db.Create(u).Error; err != nil {
+	db, err := t.write()
+	if err != nil {
+		return err
+	}
+	if err := db.Create(u).Error; err != nil {
 		return translate(err, "Unit label")
 	}
 	if err := t.Emit(EventUnitRelabelled, u.SiteID, map[string]any{"unit": u}); err != nil {

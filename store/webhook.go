@@ -261,7 +261,11 @@ func (s *Store) enqueueWebhooks(tx *gorm.DB, siteID, event string, data any) err
 // Emit queues a webhook event inside the transaction, for the webhooks of
 // siteID that subscribe to it.
 func (t *Tx) Emit(event, siteID string, data any) error {
-	return t.s.enqueueWebhooks(t.db, siteID, event, data)
+	db, err := t.write()
+	if err != nil {
+		return err
+	}
+	return t.s.enqueueWebhooks(db, siteID, event, data)
 }
 
 // DueDelivery is a claimed delivery with what sending it takes.

@@ -52,6 +52,9 @@ func (s *Service) Push(ctx context.Context, user *inspection.User, req PushReque
 		if err != nil {
 			return err
 		}
+		if err := tx.LookAhead(savedInspections(muts, seen)); err != nil {
+			return err
+		}
 		var records []*store.MutationRecord
 		for _, m := range muts {
 			res, rec, err := s.pushOne(tx, user, req.ClientID, m, seen[m.ID])
@@ -75,6 +78,21 @@ func (s *Service) Push(ctx context.Context, user *inspection.User, req PushReque
 		out.Results[i].ID = m.ID
 	}
 	return out, nil
+}
+
+// savedInspections are the ids of the inspections the new inspection.save
+// mutations of a batch write to (a payload that does not decode is left
+// for its mutation to reject).
+func savedInspections(muts []Mutation, seen map[string]*store.MutationRecord) []string {
+	var ids []string
+	for _, m := range muts {
+		var p struct{ ID string }
+		if m.Type != "inspection.save" || seen[m.ID] != nil || json.Unmarshal(m.Payload, &p) != nil || !isUUID(p.ID) {
+			continue
+		}
+		ids = append(ids, strings.ToLower(p.ID))
+	}
+	return ids
 }
 
 // pushOne answers one mutation, and returns the record to keep of it (none
