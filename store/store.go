@@ -49,6 +49,7 @@ type Store struct {
 	read    *gorm.DB
 	dialect string
 	now     func() time.Time
+	group   groupCommit
 }
 
 // Open connects, applies pending migrations and returns the store.

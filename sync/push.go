@@ -30,7 +30,9 @@ func isUUID(s string) bool { return uuidPattern.MatchString(s) }
 var errSkip = errors.New("mutation not applied")
 
 // Push applies a batch from one device. The batch is one transaction (one
-// disk sync for the lot) and each mutation a savepoint inside it: a
+// disk sync for the lot, shared with the batches of other devices that
+// arrive at the same moment: Store.InGroupTx) and each mutation a
+// savepoint inside it: a
 // mutation and its feed row and audit event land together or not at all,
 // and a rejected one does not stop those after it. Mutations are applied in
 // seq order whatever order they arrived in.
@@ -41,7 +43,7 @@ func (s *Service) Push(ctx context.Context, user *inspection.User, req PushReque
 	muts := append([]Mutation(nil), req.Mutations...)
 	sort.SliceStable(muts, func(i, j int) bool { return muts[i].Seq < muts[j].Seq })
 	results := map[string]Result{}
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.Store.InGroupTx(ctx, func(tx *store.Tx) error {
 		ids := make([]string, len(muts))
 		for i := range muts {
 			muts[i].ID = strings.ToLower(muts[i].ID)
