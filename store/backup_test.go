@@ -19,7 +19,7 @@ import (
 	"github.com/returnbench/returnbench/store/storetest"
 )
 
-func mustCreateInspection(tb testing.TB, s *store.Store, u *inspection.User) *inspection.Inspection {
+func backupInspection(tb testing.TB, s *store.Store, u *inspection.User) *inspection.Inspection {
 	tb.Helper()
 	in := &inspection.Inspection{ID: uuid.NewString(), InspectorID: u.ID, ScannedCode: "1Z999AA10123456784"}
 	if err := s.CreateInspection(context.Background(), in, u.ID); err != nil {
@@ -28,9 +28,9 @@ func mustCreateInspection(tb testing.TB, s *store.Store, u *inspection.User) *in
 	return in
 }
 
-// mustUpload stores a small photo for an inspection: verified when whole,
+// backupUpload stores a small photo for an inspection: verified when whole,
 // left open (in flight) otherwise.
-func mustUpload(tb testing.TB, ups *media.Uploads, u *inspection.User, in *inspection.Inspection, whole bool) (*media.Upload, []byte) {
+func backupUpload(tb testing.TB, ups *media.Uploads, u *inspection.User, in *inspection.Inspection, whole bool) (*media.Upload, []byte) {
 	tb.Helper()
 	ctx := context.Background()
 	data := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, bytes.Repeat([]byte(in.ID), 40)...)
@@ -64,9 +64,9 @@ func TestBackupSQLiteWhileWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 	ups := media.NewUploads(disk, s, media.DefaultLimits, time.Now, nil)
-	in := mustCreateInspection(t, s, u)
-	verified, _ := mustUpload(t, ups, u, in, true)
-	mustUpload(t, ups, u, in, false)
+	in := backupInspection(t, s, u)
+	verified, _ := backupUpload(t, ups, u, in, true)
+	backupUpload(t, ups, u, in, false)
 
 	// A writer keeps committing while the copy is taken.
 	stop := make(chan struct{})
@@ -155,10 +155,10 @@ func TestBackupMarkRestored(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		u := mustCreateUser(t, s, "ana", inspection.RoleInspector)
-		ups := media.NewUploads(mustDisk(t), s, media.DefaultLimits, time.Now, nil)
-		in := mustCreateInspection(t, s, u)
-		done, _ := mustUpload(t, ups, u, in, true)
-		open, _ := mustUpload(t, ups, u, in, false)
+		ups := media.NewUploads(backupDisk(t), s, media.DefaultLimits, time.Now, nil)
+		in := backupInspection(t, s, u)
+		done, _ := backupUpload(t, ups, u, in, true)
+		open, _ := backupUpload(t, ups, u, in, false)
 		before, _ := s.SyncState(ctx)
 
 		r, err := s.MarkRestored(ctx, "cli", store.RestoreNote{Source: "backup", BackupCreatedAt: time.Now().UTC()})
@@ -196,7 +196,7 @@ func TestBackupMarkRestored(t *testing.T) {
 	})
 }
 
-func mustDisk(tb testing.TB) *media.Disk {
+func backupDisk(tb testing.TB) *media.Disk {
 	tb.Helper()
 	d, err := media.NewDisk(tb.TempDir())
 	if err != nil {

@@ -205,7 +205,23 @@ func TestKill9MidUpload(t *testing.T) {
 func TestVerifyCommand(t *testing.T) {
 	dir := t.TempDir()
 	out, err := runMain(t, "", "verify", "--data-dir", dir)
-	if err != nil || !strings.Contains(out, "checked 0 files") {
+	if err != nil || !strings.Contains(out, "checked 0 files") || !strings.Contains(out, "intact: true") {
 		t.Fatalf("verify on an empty store: %q, %v", out, err)
+	}
+	// An audit event changed behind the server's back breaks the chain.
+	if _, err := runMain(t, "ana-password-long\n", "user", "add", "ana", "--role", "inspector", "--data-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "returnbench.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("UPDATE audit_events SET action = 'user.delete'"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runMain(t, "", "verify", "--data-dir", dir)
+	if err == nil || !strings.Contains(out, "intact: false") {
+		t.Fatalf("verify after tampering: %q, %v; want the chain reported broken", out, err)
 	}
 }

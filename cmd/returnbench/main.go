@@ -45,7 +45,10 @@ const usage = `usage:
   returnbench [serve] [flags]                       start the server (the default)
   returnbench user add NAME --role inspector|lead|admin   add a user; the password is read from standard input
   returnbench import FILE [--site S] [flags]          import a marketplace report (FBA returns, seller-fulfilled returns, reimbursements)
-  returnbench verify [flags]                        re-hash every stored evidence file and report mismatches
+  returnbench verify [flags]                        re-hash every stored evidence file and the audit chain, and report mismatches
+  returnbench backup --out DEST [flags]             copy the SQLite database and local evidence while serving (DEST must not exist)
+  returnbench restore --from DEST [flags]           put a backup in place, with the server stopped; starts a new sync epoch
+  returnbench restore --new-epoch --database-url U  after pg_restore: start a new sync epoch, so devices resync
   returnbench help                                  this text; 'returnbench serve --help' lists the flags`
 
 // Run dispatches a subcommand.
@@ -56,7 +59,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	switch cmd {
 	case "serve":
-		return m.serve(ctx, args)
+		return m.serveLocked(ctx, args)
 	case "user":
 		if len(args) == 0 || args[0] != "add" {
 			return errors.New("usage: returnbench user add NAME --role inspector|lead|admin")
@@ -66,6 +69,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.verify(ctx, args)
 	case "import":
 		return m.importReport(ctx, args)
+	case "backup":
+		return m.backup(ctx, args)
+	case "restore":
+		return m.restore(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
@@ -204,8 +211,16 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 			bad.MediaID, bad.StorageKey, bad.Problem, bad.Want, bad.Got)
 	}
 	fmt.Fprintf(m.Stdout, "checked %d files, %d bytes: %d mismatches\n", report.Checked, report.Bytes, len(report.Mismatches))
-	if len(report.Mismatches) > 0 {
+	chain, err := srv.Store().VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "audit chain: %d events, intact: %v\n", chain.Events, chain.OK)
+	switch {
+	case len(report.Mismatches) > 0:
 		return fmt.Errorf("%d stored files do not match their recorded SHA-256", len(report.Mismatches))
+	case !chain.OK:
+		return errors.New("the audit chain does not verify: an event was changed or removed")
 	}
 	return nil
 }
