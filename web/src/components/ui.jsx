@@ -1,3 +1,6 @@
+import { useState } from 'preact/hooks';
+import { t } from '../i18n.js';
+
 // Small building blocks with the bench's proportions: every control is at
 // least 56 px tall (gloved thumbs), labelled in words, and native where a
 // native element exists (radio buttons, progress bars) so screen readers
@@ -83,5 +86,34 @@ export function Row({ label, children, testid }) {
       <dt>{label}</dt>
       <dd>{children}</dd>
     </div>
+  );
+}
+
+/**
+ * ReasonForm asks why, in the page rather than a browser prompt (which a
+ * phone may block, and which cannot be styled or translated): a text box
+ * and a confirm button. onConfirm gets the trimmed text; with required, an
+ * empty one is not accepted.
+ */
+export function ReasonForm({ label, confirm, required = false, fallback = '', onConfirm, onCancel, testid }) {
+  const [text, setText] = useState('');
+  const submit = (e) => {
+    e.preventDefault();
+    const why = text.trim();
+    if (required && !why) return;
+    onConfirm(why || fallback);
+  };
+  return (
+    <form class="card stack" onSubmit={submit} data-testid={testid}>
+      <label class="field">
+        <span>{label}</span>
+        <textarea name="reason" rows="3" maxLength={1000} required={required} value={text} autoFocus
+          onInput={(e) => setText(e.currentTarget.value)} />
+      </label>
+      <div class="button-row">
+        <Button kind="ghost" onClick={onCancel}>{t('common.cancel')}</Button>
+        <button type="submit" class="btn btn-primary">{confirm}</button>
+      </div>
+    </form>
   );
 }

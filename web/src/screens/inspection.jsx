@@ -19,7 +19,7 @@ import { acknowledge, keepMyChanges, takeServerVersion } from '../conflicts.js';
 import { dateTime, money } from '../format.js';
 import { reasonLabel } from '../components/return-card.jsx';
 import { Thumb } from '../components/media.jsx';
-import { Button, LinkButton, Notice, Row } from '../components/ui.jsx';
+import { Button, LinkButton, Notice, ReasonForm, Row } from '../components/ui.jsx';
 import {
   STEPS, LabelStep, VideoStep, PhotosStep, ChecklistStep, GradeStep, VerdictStep, FeeStep,
 } from './steps.jsx';
@@ -93,10 +93,9 @@ function ReviewStep({ insp, ret, media, problems, user, goTo, flush }) {
   const notesRef = useRef(notes);
   notesRef.current = notes;
   flush.current = saveNotes;
-  const discard = async () => {
-    const reason = prompt(t('review.discard_reason')); // eslint-disable-line no-alert
-    if (reason === null) return;
-    await discardInspection(insp.id, reason || 'opened by mistake', user);
+  const [discarding, setDiscarding] = useState(false);
+  const discard = async (reason) => {
+    await discardInspection(insp.id, reason, user);
     navigate('/scan', { replace: true });
   };
   const c = insp.checklist || {};
@@ -136,7 +135,12 @@ function ReviewStep({ insp, ret, media, problems, user, goTo, flush }) {
       )}
       {!navigator.onLine ? <p class="hint">{t('review.offline_note')}</p> : null}
       {media.length === 0 && insp.status === 'draft' ? (
-        <Button kind="ghost" onClick={discard}>{t('review.discard')}</Button>
+        discarding ? (
+          <ReasonForm label={t('review.discard_reason')} confirm={t('review.discard')} fallback="opened by mistake"
+            onConfirm={discard} onCancel={() => setDiscarding(false)} testid="discard-form" />
+        ) : (
+          <Button kind="ghost" onClick={() => setDiscarding(true)}>{t('review.discard')}</Button>
+        )
       ) : null}
       {ret ? null : <p class="hint">{t('review.unexpected_note')}</p>}
     </div>
@@ -145,9 +149,8 @@ function ReviewStep({ insp, ret, media, problems, user, goTo, flush }) {
 
 function Summary({ insp, ret, media, unit, user }) {
   const lead = isLead(user);
-  const reopen = async () => {
-    const reason = prompt(t('summary.reopen_reason')); // eslint-disable-line no-alert
-    if (!reason) return;
+  const [reopening, setReopening] = useState(false);
+  const reopen = async (reason) => {
     await enqueue('inspection.reopen', { id: insp.id, reason }, user.id);
     await setLocal(insp.id, { status: 'draft', step: 'review' });
   };
@@ -188,7 +191,14 @@ function Summary({ insp, ret, media, unit, user }) {
         </section>
       ) : null}
       <div class="thumbs">{media.map((m) => <Thumb m={m} key={m.id} />)}</div>
-      {lead && !insp.complete_pending ? <Button onClick={reopen}>{t('summary.reopen')}</Button> : null}
+      {lead && !insp.complete_pending ? (
+        reopening ? (
+          <ReasonForm label={t('summary.reopen_reason')} confirm={t('summary.reopen')} required
+            onConfirm={reopen} onCancel={() => setReopening(false)} testid="reopen-form" />
+        ) : (
+          <Button onClick={() => setReopening(true)}>{t('summary.reopen')}</Button>
+        )
+      ) : null}
       <LinkButton kind="primary" class="btn-big" href="/scan" data-testid="scan-next">{t('summary.scan_next')}</LinkButton>
     </div>
   );
