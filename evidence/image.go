@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -52,16 +51,36 @@ func decodeOriginal(m inspection.Media, r io.Reader) (image.Image, int, error) {
 			"The photo %s is HEIC, which the server cannot render; the original is in the evidence zip.", orDash(m.Filename))
 	}
 	orientation := exifOrientation(head)
-	img, _, err := image.Decode(br)
-	if err != nil {
-		if errors.Is(err, image.ErrFormat) {
-			return nil, 0, inspection.Errorf(inspection.EUNSUPPORTED,
-				"The photo %s (%s) is not a JPEG, PNG, WebP or GIF image the server can render; the original is in the evidence zip.",
-				orDash(m.Filename), orDash(m.ContentType))
-		}
-		return nil, 0, fmt.Errorf("decode %s: %w", m.ID, err)
+	rr := &readErrors{r: br}
+	img, _, err := image.Decode(rr)
+	switch {
+	case err == nil:
+		return img, orientation, nil
+	case rr.err != nil:
+		// The store failed while reading: that is ours to report, not the photo's fault.
+		return nil, 0, fmt.Errorf("read %s: %w", m.ID, rr.err)
 	}
-	return img, orientation, nil
+	// The bytes were all read and are not an image we can draw (an unknown
+	// format, or a photo whose header is right and whose body is broken):
+	// the documents go on without its picture.
+	return nil, 0, inspection.Errorf(inspection.EUNSUPPORTED,
+		"The photo %s (%s) is not a JPEG, PNG, WebP or GIF image the server can render; the original is in the evidence zip.",
+		orDash(m.Filename), orDash(m.ContentType))
+}
+
+// readErrors remembers the first read error other than the end of the data,
+// so a decoding failure can be told apart from a failing store.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrors) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // exifOrientation returns the EXIF orientation (1-8) of a JPEG from its

@@ -85,12 +85,45 @@ func truncate(s string, n int) string {
 // MaxLineBytes bounds one row; a longer line is a broken file, not a report.
 const MaxLineBytes = 64 << 10
 
+// MaxRecordBytes bounds one record, whose quoted fields may span lines: a
+// quote that never closes would otherwise swallow the rest of the file
+// into one field.
+const MaxRecordBytes = 4 * MaxLineBytes
+
 // Reader reads one report, row by row.
 type Reader struct {
 	Format Format
 	csv    *csv.Reader
+	limit  *lineLimit
 	cols   map[string]int
 	line   int
+}
+
+// compressedMagic are the first bytes of archive and compression formats.
+var compressedMagic = []struct{ name, magic string }{
+	{"gzip", "\x1f\x8b"}, {"zip", "PK\x03\x04"}, {"zip", "PK\x05\x06"}, {"zip", "PK\x07\x08"},
+	{"bzip2", "BZh"}, {"xz", "\xfd7zXZ\x00"}, {"zstd", "\x28\xb5\x2f\xfd"}, {"7z", "7z\xbc\xaf\x27\x1c"},
+	{"rar", "Rar!\x1a\x07"}, {"compress", "\x1f\x9d"}, {"lz4", "\x04\x22\x4d\x18"},
+}
+
+// Compressed names the archive or compression format head starts with
+// (after a byte order mark, if any), or "" for anything else. Reports and
+// mailboxes are read as plain text only: nothing is ever inflated, so a
+// small archive cannot become a huge file on the server (a zip bomb).
+func Compressed(head []byte) string {
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	for _, c := range compressedMagic {
+		if bytes.HasPrefix(head, []byte(c.magic)) {
+			return c.name
+		}
+	}
+	return ""
+}
+
+// ErrCompressed refuses a compressed upload by the format it is in.
+func ErrCompressed(format string) error {
+	return inspection.Errorf(inspection.EUNSUPPORTED,
+		"This file is %s-compressed. Unpack it and send the file inside as plain text (.txt, .tsv, .csv or .eml).", format)
 }
 
 // NewReader reads the header line, detects the delimiter (tab or comma)
@@ -100,6 +133,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	peek, _ := br.Peek(4096)
 	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
+	if format := Compressed(peek); format != "" {
+		return nil, ErrCompressed(format)
+	}
 	first, _, _ := bytes.Cut(peek, []byte("\n"))
 	if len(bytes.TrimSpace(first)) == 0 {
 		return nil, inspection.Errorf(inspection.EINVALID, "The file is empty: it has no header line.")
@@ -107,7 +143,8 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
-	c := csv.NewReader(&lineLimit{r: br})
+	limit := &lineLimit{r: br}
+	c := csv.NewReader(limit)
 	c.Comma = ','
 	if bytes.Count(first, []byte("\t")) > bytes.Count(first, []byte(",")) {
 		c.Comma = '\t'
@@ -130,7 +167,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	}
 	for _, l := range layouts {
 		if hasAll(cols, l.headers) {
-			return &Reader{Format: l.format, csv: c, cols: cols, line: 1}, nil
+			return &Reader{Format: l.format, csv: c, limit: limit, cols: cols, line: 1}, nil
 		}
 	}
 	sort.Strings(got)
@@ -166,6 +203,7 @@ func (r Row) Get(name string) string {
 // parsed at all comes back as a RowError so the import can go on.
 func (r *Reader) Next() (Row, error) {
 	for {
+		r.limit.record = 0
 		rec, err := r.csv.Read()
 		r.line++
 		if line, _ := r.csv.FieldPos(0); line > 0 {
@@ -175,7 +213,7 @@ func (r *Reader) Next() (Row, error) {
 		switch {
 		case err == io.EOF:
 			return Row{}, io.EOF
-		case errors.As(err, &parseErr) && !errors.Is(err, errLineTooLong):
+		case errors.As(err, &parseErr) && !errors.Is(err, errLineTooLong) && !errors.Is(err, errRecordTooLong):
 			// One bad line: reject it and go on.
 			return Row{}, &RowError{Line: r.line, Reason: "malformed line: " + err.Error()}
 		case err != nil:
@@ -199,17 +237,27 @@ type RowError struct {
 
 func (e *RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
 
-var errLineTooLong = inspection.Errorf(inspection.EINVALID, "A line is longer than 64 KiB: this is not a report (or it is broken).")
+var (
+	errLineTooLong   = inspection.Errorf(inspection.EINVALID, "A line is longer than 64 KiB: this is not a report (or it is broken).")
+	errRecordTooLong = inspection.Errorf(inspection.EINVALID, "A row is longer than 256 KiB (a quote that never closes?): this is not a report (or it is broken).")
+)
 
 // lineLimit fails a read when a single line grows past MaxLineBytes, so a
-// file without line breaks cannot make the reader buffer it whole.
+// file without line breaks cannot make the reader buffer it whole, and
+// when the bytes read since record was reset pass MaxRecordBytes, so a
+// quoted field cannot either. The CSV reader reads ahead a few KiB, so a
+// record is bounded to about MaxRecordBytes, not to the byte.
 type lineLimit struct {
 	r       *bufio.Reader
 	lineLen int
+	record  int
 }
 
 func (l *lineLimit) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
+	if l.record += n; l.record > MaxRecordBytes {
+		return 0, errRecordTooLong
+	}
 	for _, b := range p[:n] {
 		if b == '\n' {
 			l.lineLen = 0

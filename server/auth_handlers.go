@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,11 +37,16 @@ type loginResponse struct {
 }
 
 // parseJSON reads a JSON request body into v with a clear error for bad input.
-func parseJSON(c *fiber.Ctx, v any) error {
-	if len(c.Body()) == 0 {
+func parseJSON(c *fiber.Ctx, v any) error { return decodeJSON(c.Body(), v) }
+
+func decodeJSON(body []byte, v any) error {
+	if len(body) == 0 {
 		return inspection.Errorf(inspection.EINVALID, "The request needs a JSON body.")
 	}
-	if err := json.Unmarshal(c.Body(), v); err != nil {
+	if nulEscapeAt(body, 0) >= 0 {
+		return inspection.Errorf(inspection.EINVALID, "The request body holds a NUL character (\\u0000), which no field may contain.")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
 		var appErr *inspection.Error
 		if errors.As(err, &appErr) {
 			return appErr
@@ -48,6 +54,42 @@ func parseJSON(c *fiber.Ctx, v any) error {
 		return inspection.Errorf(inspection.EINVALID, "The request body is not valid JSON for this call: %s.", jsonProblem(err))
 	}
 	return nil
+}
+
+// nulEscapeAt finds the first \u0000 escape at or after from in a JSON
+// text: a NUL character in a string, which PostgreSQL cannot store (the
+// write would fail as an internal error) and no field of ours has a use
+// for. An escaped backslash followed by "u0000" is text, not a NUL.
+func nulEscapeAt(b []byte, from int) int {
+	for i := from; ; i++ {
+		j := bytes.Index(b[i:], []byte(`\u0000`))
+		if j < 0 {
+			return -1
+		}
+		i += j
+		slashes := 0
+		for k := i; k >= 0 && b[k] == '\\'; k-- {
+			slashes++
+		}
+		if slashes%2 == 1 {
+			return i
+		}
+	}
+}
+
+// replaceNULEscapes turns each \u0000 escape into \ufffd, the
+// replacement character, as JSON decoding already does for bytes that are
+// not UTF-8.
+func replaceNULEscapes(b []byte) []byte {
+	i := nulEscapeAt(b, 0)
+	if i < 0 {
+		return b
+	}
+	out := bytes.Clone(b)
+	for ; i >= 0; i = nulEscapeAt(out, i+6) {
+		copy(out[i:], `\ufffd`)
+	}
+	return out
 }
 
 // jsonProblem describes a decoding error without echoing the input.

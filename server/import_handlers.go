@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/returnbench/returnbench/inspection"
+	"github.com/returnbench/returnbench/media"
 )
 
 // maxImportBytes bounds one uploaded report; a million-row FBA returns
@@ -30,6 +31,10 @@ func importUpload[R any](s *Server, c *fiber.Ctx, what string, run importer[R]) 
 	if c.Request().Header.ContentLength() > maxImportBytes {
 		return inspection.Errorf(inspection.ETOOLARGE, "%s may be at most 1 GiB.", what)
 	}
+	// A compressed body is never inflated: a small one can hold a huge file.
+	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+		return inspection.Errorf(inspection.EUNSUPPORTED, "Send the file without a Content-Encoding: it is read as plain text only.")
+	}
 	body := io.LimitReader(requestBody(c), maxImportBytes)
 	filename := ""
 	mediaType, params, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
@@ -38,7 +43,7 @@ func importUpload[R any](s *Server, c *fiber.Ctx, what string, run importer[R]) 
 		if err != nil {
 			return err
 		}
-		body, filename = part, part.FileName()
+		body, filename = part, media.CleanFilename(part.FileName())
 	}
 	res, err := run(c.UserContext(), currentUser(c), body, filename)
 	if err != nil {

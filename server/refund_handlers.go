@@ -54,6 +54,9 @@ func (s *Server) ImportRefunds(ctx context.Context, user *inspection.User, r io.
 	if len(bytes.TrimSpace(head)) == 0 {
 		return RefundImportResult{}, inspection.Errorf(inspection.EINVALID, "The file is empty.")
 	}
+	if format := reports.Compressed(head); format != "" {
+		return RefundImportResult{}, reports.ErrCompressed(format)
+	}
 	res := RefundImportResult{Format: inspection.RefundSourceEML, Skipped: []SkippedMessage{}}
 	var batch []inspection.Refund
 	flush := func() error {

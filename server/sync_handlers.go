@@ -10,7 +10,10 @@ import (
 // is consumed, so it signs in again and pushes the same batch.
 func (s *Server) handlePush(c *fiber.Ctx) error {
 	var req rbsync.PushRequest
-	if err := parseJSON(c, &req); err != nil {
+	// A NUL in a device's text arrives as U+FFFD, as bytes that are not
+	// UTF-8 already do: refusing the batch would leave the outbox stuck on
+	// it for good, and PostgreSQL stores no NUL.
+	if err := decodeJSON(replaceNULEscapes(c.Body()), &req); err != nil {
 		return err
 	}
 	res, err := s.sync.Push(c.UserContext(), currentUser(c), req)

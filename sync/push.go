@@ -266,11 +266,13 @@ func (s *Service) saveInspection(tx *store.Tx, actor *inspection.User, payload j
 	case err != nil:
 		return Result{}, err
 	}
-	if res, ok := checkVersion(in, p.BaseVersion); !ok {
-		return res, nil
-	}
+	// The site first: another site's user must not learn that the
+	// inspection exists, let alone its version.
 	if !mayWrite(actor, in.SiteID) {
 		return rejected(inspection.Errorf(inspection.ENOTFOUND, "Inspection not found.")), nil
+	}
+	if res, ok := checkVersion(in, p.BaseVersion); !ok {
+		return res, nil
 	}
 	if in.Status == inspection.StatusCompleted {
 		return rejected(inspection.Errorf(inspection.ECONFLICT, "This inspection is completed; a lead must reopen it before it can change.")), nil
