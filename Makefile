@@ -8,8 +8,13 @@ CACHE     ?= $(HOME)/.cache/returnbench
 MINIO     := $(CACHE)/bin/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 export RETURNBENCH_MINIO := $(MINIO)
+# The crash, fault and scale tests run the binary `make build` made.
+export RETURNBENCH_BIN := $(abspath $(BIN))
+# How long `make soak` kills and restarts (per mode) and runs each fuzz target.
+SOAK      ?= 10m
+SOAK_FUZZ ?= 1m
 
-.PHONY: all web build run test test-deps tools vet fuzz bench clean e2e
+.PHONY: all web build run test test-deps tools vet fuzz bench clean e2e soak vulncheck
 
 all: build
 
@@ -43,8 +48,24 @@ test: build vet test-deps
 	./scripts/ensure-postgres.sh
 	cd web && node --test test/
 	node --test --test-concurrency=1 web/e2e/
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzClassify -fuzztime=$(FUZZTIME) -parallel 2 ./labels
+	$(GO) test -run='^$$' -fuzz=FuzzTusHeaders -fuzztime=$(FUZZTIME) -parallel 2 ./media
+	$(GO) test -run='^$$' -fuzz=FuzzSyncPush -fuzztime=$(FUZZTIME) -parallel 2 ./server
+
+# The long forms: kill -9 the server and then MinIO for SOAK each, every
+# fuzz target for SOAK_FUZZ, the security suite; one table at the end.
+soak: build test-deps
+	./scripts/ensure-postgres.sh
+	$(GO) run ./bench/soak -crash $(SOAK) -fuzz $(SOAK_FUZZ)
+
+# Known vulnerabilities in our code and dependencies, with a pinned
+# govulncheck reading the Go vulnerability database from disk (see
+# tools/vulncheck/vulncheck.sh: VULNDB_DIR, or the database as a module).
+# It fails when no database can be had, so it is not part of `make test`
+# on a machine without one.
+vulncheck:
+	CACHE=$(CACHE) GO=$(GO) ./tools/vulncheck/vulncheck.sh
 
 TUSCLIENT := server/testdata/tusclient
 
@@ -82,6 +103,7 @@ bench: build
 	$(GO) run ./bench/syncbench -batches 50
 	$(GO) run ./bench/packbench -server-bin $(BIN)
 	$(GO) run ./bench/importbench -server-bin $(BIN)
+	$(GO) run ./bench/loadbench -server-bin $(BIN)
 	node web/e2e/bench.mjs
 
 clean:

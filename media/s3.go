@@ -67,7 +67,8 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	}
 	if !exists {
 		err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region, ObjectLocking: s.mode != ""})
-		if err != nil {
+		// Another instance starting at the same moment made it first.
+		if err != nil && minio.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
 			return nil, fmt.Errorf("create s3 bucket %s: %w", cfg.Bucket, err)
 		}
 	}
@@ -76,13 +77,25 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 
 func (s *S3) Describe() string { return "s3:" + s.core.EndpointURL().Host + "/" + s.bucket }
 
+// s3CallTimeout bounds one S3 call that moves little data: an S3 server
+// that stops answering must fail the request, which the client retries.
+const s3CallTimeout = 10 * time.Second
+
+// partTimeout bounds one part's PUT: the call's allowance plus the part at
+// 1 MiB/s.
+func partTimeout(n int) time.Duration { return s3CallTimeout + time.Duration(n>>20)*time.Second }
+
 func (s *S3) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	defer cancel()
 	_, err := s.core.BucketExists(ctx, s.bucket)
 	return translateS3(err, "Bucket")
 }
 
 // StartMultipart declares CRC32C as the upload's part checksum.
 func (s *S3) StartMultipart(ctx context.Context, key, contentType string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	defer cancel()
 	id, err := s.core.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{ContentType: contentType,
 		UserMetadata: map[string]string{"X-Amz-Checksum-Algorithm": "CRC32C"}})
 	return id, translateS3(err, "Upload")
@@ -96,6 +109,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // request signature: CRC32C costs next to nothing, and the file's own
 // SHA-256, computed as it arrives, is what proves the evidence intact.
 func (s *S3) PutPart(ctx context.Context, key, uploadID string, number int, offset int64, data []byte) (Part, error) {
+	ctx, cancel := context.WithTimeout(ctx, partTimeout(len(data)))
+	defer cancel()
 	var crc [4]byte
 	binary.BigEndian.PutUint32(crc[:], crc32.Checksum(data, castagnoli))
 	sum := base64.StdEncoding.EncodeToString(crc[:])
@@ -113,6 +128,8 @@ func (s *S3) PutPart(ctx context.Context, key, uploadID string, number int, offs
 // an earlier attempt completed it just before a crash, an object of the
 // right size counts as done.
 func (s *S3) CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) error {
+	ctx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	defer cancel()
 	cps := make([]minio.CompletePart, len(parts))
 	var total int64
 	for i, p := range parts {
@@ -121,14 +138,21 @@ func (s *S3) CompleteMultipart(ctx context.Context, key, uploadID string, parts 
 	}
 	_, err := s.core.CompleteMultipartUpload(ctx, s.bucket, key, uploadID, cps, minio.PutObjectOptions{})
 	if err != nil && minio.ToErrorResponse(err).Code == "NoSuchUpload" {
-		if info, serr := s.core.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{}); serr == nil && info.Size == total {
+		info, serr := s.core.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+		switch {
+		case serr == nil && info.Size == total:
 			return nil
+		case serr != nil && minio.ToErrorResponse(serr).Code != "NoSuchKey":
+			// Cannot tell whether it was completed: not a lost upload, an outage.
+			return translateS3(serr, "Upload")
 		}
 	}
 	return translateS3(err, "Upload")
 }
 
 func (s *S3) AbortMultipart(ctx context.Context, key, uploadID string) error {
+	ctx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	defer cancel()
 	err := s.core.AbortMultipartUpload(ctx, s.bucket, key, uploadID)
 	if minio.ToErrorResponse(err).Code == "NoSuchUpload" {
 		return nil
@@ -137,6 +161,8 @@ func (s *S3) AbortMultipart(ctx context.Context, key, uploadID string) error {
 }
 
 func (s *S3) PutScratch(ctx context.Context, key string, data []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	defer cancel()
 	sum := md5.Sum(data)
 	_, err := s.core.PutObject(ctx, s.bucket, key, bytes.NewReader(data), int64(len(data)),
 		base64.StdEncoding.EncodeToString(sum[:]), "", minio.PutObjectOptions{})
@@ -144,6 +170,8 @@ func (s *S3) PutScratch(ctx context.Context, key string, data []byte) error {
 }
 
 func (s *S3) GetScratch(ctx context.Context, key string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	defer cancel()
 	r, _, _, err := s.core.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
 		return nil, translateS3(err, "Upload data")
@@ -163,13 +191,14 @@ type s3Object struct {
 func (o s3Object) Size() int64 { return o.size }
 
 func (s *S3) Open(ctx context.Context, key string) (Object, error) {
-	obj, err := s.core.Client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	statCtx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	info, err := s.core.StatObject(statCtx, s.bucket, key, minio.StatObjectOptions{})
+	cancel()
 	if err != nil {
 		return nil, translateS3(err, "Media file")
 	}
-	info, err := obj.Stat()
+	obj, err := s.core.Client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
-		obj.Close()
 		return nil, translateS3(err, "Media file")
 	}
 	return s3Object{Object: obj, size: info.Size}, nil
@@ -179,6 +208,8 @@ func (s *S3) Open(ctx context.Context, key string) (Object, error) {
 // needs one) a plain delete only hides the bytes behind a delete marker, so
 // the current version is removed by its id; a retained version refuses.
 func (s *S3) Delete(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	defer cancel()
 	info, err := s.core.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if minio.ToErrorResponse(err).Code == "NoSuchKey" {
 		return nil
@@ -191,6 +222,8 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 
 // Retain puts Object Lock retention on the object when a lock mode is set.
 func (s *S3) Retain(ctx context.Context, key string, until time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, s3CallTimeout)
+	defer cancel()
 	if s.mode == "" {
 		return nil
 	}
@@ -213,7 +246,8 @@ func translateS3(err error, what string) error {
 	}
 	var netErr net.Error
 	var opErr *net.OpError
-	if errors.As(err, &netErr) || errors.As(err, &opErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	if errors.As(err, &netErr) || errors.As(err, &opErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, context.DeadlineExceeded) {
 		return unavailable(err)
 	}
 	return fmt.Errorf("s3: %w", err)

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/returnbench/returnbench/inspection"
 )
@@ -169,27 +171,90 @@ func (n *NewUpload) Validate(l Limits) error {
 	if n.Length > max {
 		return inspection.Errorf(inspection.ETOOLARGE, "This file is %s; a %s may be at most %s.", humanBytes(n.Length), n.ContentType, humanBytes(max))
 	}
-	n.Filename = cleanFilename(n.Filename)
+	n.Filename = safeFilename(n.Filename, n.ContentType)
 	return nil
 }
 
-// cleanFilename keeps a display name only: no folders, no control
-// characters, bounded length. Storage keys never come from it.
-func cleanFilename(name string) string {
-	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+// maxFilename bounds a display name, in bytes.
+const maxFilename = 200
+
+// CleanFilename keeps a display name only: no folders, no control or
+// invisible characters, valid UTF-8 (PostgreSQL stores nothing else),
+// bounded length. Storage keys never come from it, but people download
+// files under it, so it is made safe to save as it stands (see DownloadName).
+func CleanFilename(name string) string {
+	name = strings.ToValidUTF8(name, "")
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '"' || unicode.Is(unicode.Cf, r):
+			// Control characters split headers; format characters (bidi
+			// overrides, zero-width marks) make "evil\u202Egpj.exe"
+			// read as "evilexe.jpg".
 			return -1
+		case lookalikeSlash(r):
+			return '_'
 		}
 		return r
 	}, name)
-	if name == "." || name == "/" {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.TrimSpace(truncateUTF8(strings.TrimSpace(name), maxFilename))
+	if name == "." || name == ".." || name == "/" {
 		name = ""
 	}
-	if len(name) > 200 {
-		name = name[:200]
-	}
 	return name
+}
+
+// lookalikeSlash names the characters that some systems fold into "/"
+// or "\" when they normalise a name (fullwidth and mathematical slashes).
+func lookalikeSlash(r rune) bool {
+	switch r {
+	case '\u2044', '\u2215', '\u29f8', '\u29f9', '\uff0f', '\uff3c':
+		return true
+	}
+	return false
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// extensions are the file name endings that fit each content type; the
+// first is the one a name gets when it has none of them.
+var extensions = map[string][]string{
+	"image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"}, "image/webp": {".webp"},
+	"image/heic": {".heic", ".heif"}, "image/heif": {".heif", ".heic"},
+	"video/webm": {".webm"}, "video/mp4": {".mp4", ".m4v"}, "video/quicktime": {".mov", ".qt"},
+}
+
+// safeFilename is a cleaned name whose extension fits contentType: a file
+// saved from a download under "photo.jpg.html" would open in a browser,
+// and the bytes of a JPEG may also hold a page (a polyglot).
+func safeFilename(name, contentType string) string {
+	name = CleanFilename(name)
+	exts := extensions[contentType]
+	if name == "" || len(exts) == 0 || slices.Contains(exts, strings.ToLower(path.Ext(name))) {
+		return name
+	}
+	return truncateUTF8(name, maxFilename-len(exts[0])) + exts[0]
+}
+
+// DownloadName is the name a stored file is served under: its cleaned
+// display name with an extension that fits its type, or its id.
+func DownloadName(filename, contentType, id string) string {
+	if name := safeFilename(filename, contentType); name != "" {
+		return name
+	}
+	if exts := extensions[contentType]; len(exts) > 0 {
+		return id + exts[0]
+	}
+	return id
 }
 
 // Create starts an upload, or returns the one already started for the same
@@ -209,6 +274,12 @@ func (u *Uploads) Create(ctx context.Context, user *inspection.User, n NewUpload
 		return nil, inspection.Errorf(inspection.ENOTFOUND, "Inspection %s is not on the server yet: sync it before uploading its files.", n.InspectionID)
 	}
 	if existing, err := u.existing(ctx, n); existing != nil || err != nil {
+		if err == nil && existing.Status == UploadOpen && existing.Offset == existing.Length {
+			// Every byte is here but the check did not run (a crash, a store
+			// outage): run it now, so "complete" is never said of a file
+			// that is not verified.
+			return u.finishTaken(ctx, user, existing.ID)
+		}
 		return existing, err
 	}
 	used, err := u.records.InspectionMediaBytes(ctx, in.ID, n.MediaID)
@@ -279,7 +350,9 @@ func mayWrite(u *inspection.User, siteID string) bool {
 // Get returns an upload the user may see, finishing it first when all its
 // bytes are stored but a crash came before the verification.
 func (u *Uploads) Get(ctx context.Context, user *inspection.User, id string) (*Upload, error) {
-	up, err := u.records.UploadByID(ctx, id)
+	getCtx, cancel := context.WithTimeout(ctx, recordTimeout)
+	up, err := u.records.UploadByID(getCtx, id)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
@@ -304,6 +377,10 @@ func (u *Uploads) finishTaken(ctx context.Context, user *inspection.User, id str
 	return up, u.finish(ctx, user, up, h)
 }
 
+// recordTimeout bounds a look-up of an upload's record: a database that
+// does not answer must fail the request, not hold it.
+const recordTimeout = 10 * time.Second
+
 // Checksum is a tus per-request checksum: the algorithm and the expected digest.
 type Checksum struct {
 	Algorithm string // "sha1" or "sha256"
@@ -317,7 +394,9 @@ type Checksum struct {
 // committed unless the whole chunk matches it.
 func (u *Uploads) Write(ctx context.Context, user *inspection.User, id string, offset int64, body io.Reader, sum *Checksum) (*Upload, error) {
 	lock := newID()
-	up, err := u.records.TakeUpload(ctx, id, lock)
+	takeCtx, cancel := context.WithTimeout(ctx, recordTimeout)
+	up, err := u.records.TakeUpload(takeCtx, id, lock)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +470,7 @@ func (w *writer) run(ctx context.Context, body io.Reader, buf []byte) (readErr, 
 	if up.TailSize > 0 {
 		tail, err := w.u.backend.GetScratch(ctx, up.TailKey)
 		if err != nil {
-			return nil, fmt.Errorf("read upload tail: %w", err)
+			return nil, w.u.lostInStore(ctx, up, fmt.Errorf("read upload tail: %w", err))
 		}
 		if int64(len(tail)) != up.TailSize {
 			return nil, fmt.Errorf("upload tail is %d bytes, want %d", len(tail), up.TailSize)
@@ -459,7 +538,10 @@ func (w *writer) putPart(ctx context.Context, data []byte) error {
 	part, err := w.u.backend.PutPart(ctx, up.StorageKey, up.BackendUpload, number, offset, data)
 	if err != nil {
 		up.Offset -= int64(len(data)) // not stored: not acknowledged
-		return w.whyFailed(ctx, err)
+		if err := w.whyFailed(ctx, err); err != ErrLockLost {
+			return w.u.lostInStore(ctx, up, err)
+		}
+		return ErrLockLost
 	}
 	up.Parts = append(up.Parts, part)
 	up.TailKey, up.TailSize = "", 0
@@ -517,7 +599,7 @@ func (w *writer) save(ctx context.Context) error {
 // the client declared: only a match makes the media verified.
 func (u *Uploads) finish(ctx context.Context, user *inspection.User, up *Upload, h hash.Hash) error {
 	if err := u.backend.CompleteMultipart(ctx, up.StorageKey, up.BackendUpload, up.Parts); err != nil {
-		return err
+		return u.lostInStore(ctx, up, err)
 	}
 	got := hex.EncodeToString(h.Sum(nil))
 	if got != up.DeclaredSHA256 {
@@ -562,6 +644,22 @@ func (u *Uploads) Terminate(ctx context.Context, user *inspection.User, id strin
 		return ErrUploadGone
 	}
 	return u.abort(ctx, up, user.ID, "terminated by client")
+}
+
+// lostInStore ends an upload whose parts the store no longer has (an S3
+// server that lost a multipart upload in a crash): the device is told the
+// upload is gone (410) and sends the file again under the same media id,
+// instead of holding an upload no request can ever finish. Any other
+// error is returned as it is.
+func (u *Uploads) lostInStore(ctx context.Context, up *Upload, err error) error {
+	if inspection.ErrorCode(err) != inspection.ENOTFOUND {
+		return err
+	}
+	if aerr := u.abort(context.WithoutCancel(ctx), up, "", "lost by the evidence store"); aerr != nil {
+		u.log.Error("end an upload the store lost", "upload", up.ID, "err", aerr)
+		return err
+	}
+	return ErrUploadGone
 }
 
 func (u *Uploads) abort(ctx context.Context, up *Upload, actorID, reason string) error {

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
@@ -71,8 +74,23 @@ func (s *Server) newApp() *fiber.App {
 		app.Use(cors.New(cors.Config{AllowOrigins: origins, AllowCredentials: false,
 			AllowHeaders: "Authorization, Content-Type, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Checksum"}))
 	}
+	app.Use("/api", refuseBinaryURL)
 	s.mountRoutes(app)
 	return app
+}
+
+// refuseBinaryURL refuses an API request whose path or query holds a NUL
+// or bytes that are not UTF-8. No id, code or search is made of them, and
+// PostgreSQL refuses to compare text with them: passed on, they would
+// end as internal errors instead of a clear 400.
+func refuseBinaryURL(c *fiber.Ctx) error {
+	text := func(b []byte) bool { return utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 }
+	ok := text(c.Request().URI().Path())
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { ok = ok && text(k) && text(v) })
+	if !ok {
+		return inspection.Errorf(inspection.EINVALID, "The request's URL holds a NUL or bytes that are not UTF-8 text.")
+	}
+	return c.Next()
 }
 
 // requestID returns the id the requestid middleware gave this request.
@@ -151,6 +169,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		if fe.Code == fiber.StatusRequestEntityTooLarge {
 			body.Error.Message = fmt.Sprintf("The request body is larger than %d bytes.", maxBody)
 		}
+	case errors.Is(err, context.DeadlineExceeded):
+		// A store that stopped answering (see route.timeout): the device
+		// tries again later.
+		c.Status(statusOf[inspection.EUNAVAILABLE])
+		body.Error.Code, body.Error.Message = inspection.EUNAVAILABLE, "The server could not finish in time; try again shortly."
+		s.log.Warn("request ran out of time", "request_id", body.Error.RequestID, "path", c.Path(), "err", err)
 	default:
 		code := inspection.ErrorCode(err)
 		c.Status(statusOf[code])

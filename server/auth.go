@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"net/url"
 	"strings"
 	"time"
 
@@ -43,16 +45,46 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 	if token == "" {
 		return inspection.Errorf(inspection.EUNAUTHORIZED, "Sign in first.")
 	}
-	if fromCookie && !safeMethod(c.Method()) && !sameOrigin(c) {
-		return inspection.Errorf(inspection.EFORBIDDEN, "This request came from another site and was refused.")
+	if fromCookie && !safeMethod(c.Method()) && !s.sameOrigin(c) {
+		return errOtherSite()
 	}
-	sess, user, err := s.store.SessionUser(c.UserContext(), account.HashToken(token))
+	ctx, cancel := context.WithTimeout(c.UserContext(), apiTimeout)
+	sess, user, err := s.store.SessionUser(ctx, account.HashToken(token))
+	cancel()
 	if err != nil {
 		return err
 	}
 	c.Locals("user", user)
 	c.Locals("session", sess)
 	return c.Next()
+}
+
+func errOtherSite() error {
+	return inspection.Errorf(inspection.EFORBIDDEN, "This request came from another site and was refused.")
+}
+
+// refuseOtherSites guards the public routes that start a session (sign-in,
+// badge, setup): a page of another site posting there would sign the
+// victim's browser into an account the attacker chose (login CSRF).
+// Origins configured for CORS may call them.
+func (s *Server) refuseOtherSites(c *fiber.Ctx) error {
+	if !s.sameOrigin(c) && !s.corsAllows(c.Get(fiber.HeaderOrigin)) {
+		return errOtherSite()
+	}
+	return c.Next()
+}
+
+// corsAllows tells whether origin is one of the configured CORS origins.
+func (s *Server) corsAllows(origin string) bool {
+	if origin == "" {
+		return false
+	}
+	for _, o := range strings.Split(s.cfg.CORSOrigins, ",") {
+		if o = strings.TrimSpace(o); o == "*" || o == origin {
+			return true
+		}
+	}
+	return false
 }
 
 func bearerToken(c *fiber.Ctx) string {
@@ -68,14 +100,24 @@ func safeMethod(m string) bool {
 }
 
 // sameOrigin reports whether a browser request came from a page of ours:
-// Origin (or, failing that, Sec-Fetch-Site) must name this host.
-func sameOrigin(c *fiber.Ctx) bool {
+// Origin (or, failing that, Sec-Fetch-Site) must name this host, or the
+// public URL's (a proxy in front may pass on a Host of its own).
+func (s *Server) sameOrigin(c *fiber.Ctx) bool {
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
 		host := strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://")
-		return host == string(c.Request().Host())
+		return host == string(c.Request().Host()) || origin == publicOrigin(s.cfg.PublicURL)
 	}
 	site := c.Get("Sec-Fetch-Site")
 	return site == "" || site == "same-origin" || site == "none"
+}
+
+// publicOrigin is the origin (scheme://host[:port]) of the public URL.
+func publicOrigin(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // requireRole lets through users whose role includes min.

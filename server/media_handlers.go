@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -61,14 +62,11 @@ func (s *Server) handleGetMedia(c *fiber.Ctx) error {
 	if strings.HasPrefix(m.ContentType, "image/") || media.IsVideo(m.ContentType) {
 		disposition = "inline"
 	}
-	name := m.Filename
-	if name == "" {
-		name = m.ID
-	}
+	name := media.DownloadName(m.Filename, m.ContentType, m.ID)
 	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType(disposition, map[string]string{"filename": name}))
 	c.Set(fiber.HeaderContentType, m.ContentType)
 
-	obj, err := s.uploads.Backend().Open(c.UserContext(), m.StorageKey)
+	obj, err := s.uploads.Backend().Open(context.WithoutCancel(c.UserContext()), m.StorageKey)
 	if err != nil {
 		return err
 	}

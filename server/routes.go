@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/returnbench/returnbench/inspection"
@@ -42,11 +44,31 @@ type route struct {
 	// stream marks handlers that read the request body as a stream with
 	// limits of their own; every other route gets limitBody(maxBody).
 	stream bool
+	// timeout bounds the handler (not a body it streams out afterwards):
+	// a database or S3 server that stops answering makes the request fail
+	// with 503 in time instead of holding the device, and work the device
+	// gave up on stops. Streamed routes bound each read and store call
+	// instead.
+	timeout time.Duration
 }
+
+// Handler time limits: most calls answer in milliseconds; generating
+// documents and lists over a site's history may take minutes.
+const (
+	apiTimeout  = 15 * time.Second
+	slowTimeout = 5 * time.Minute
+)
 
 // api is a route whose JSON body, if any, is read whole (up to maxBody).
 func api(method, path string, a allow, h fiber.Handler) route {
-	return route{method: method, path: path, allow: a, handler: h}
+	return route{method: method, path: path, allow: a, handler: h, timeout: apiTimeout}
+}
+
+// slow is an api route that builds a document or a long list.
+func slow(method, path string, a allow, h fiber.Handler) route {
+	r := api(method, path, a, h)
+	r.timeout = slowTimeout
+	return r
 }
 
 // streamed is a route whose handler reads the body as a stream itself.
@@ -89,15 +111,15 @@ func (s *Server) routes() []route {
 		api("POST", "/api/v1/refunds", allowLead, s.handleCreateRefund),
 
 		api("GET", "/api/v1/inspections/:id", allowInspector, s.handleGetInspection),
-		api("GET", "/api/v1/inspections/:id/label-card.jpg", allowInspector, s.handleLabelCard),
-		api("GET", "/api/v1/inspections/:id/evidence", allowLead, s.handleEvidence),
-		api("GET", "/api/v1/inspections/:id/evidence.pdf", allowLead, s.handleEvidencePDF),
-		api("GET", "/api/v1/inspections/:id/evidence.zip", allowLead, s.handleEvidenceZip),
+		slow("GET", "/api/v1/inspections/:id/label-card.jpg", allowInspector, s.handleLabelCard),
+		slow("GET", "/api/v1/inspections/:id/evidence", allowLead, s.handleEvidence),
+		slow("GET", "/api/v1/inspections/:id/evidence.pdf", allowLead, s.handleEvidencePDF),
+		slow("GET", "/api/v1/inspections/:id/evidence.zip", allowLead, s.handleEvidenceZip),
 		api("GET", "/api/v1/inspections/:id/relabel.png", allowInspector, s.handleRelabelPNG),
 		api("GET", "/api/v1/inspections/:id/relabel.zpl", allowInspector, s.handleRelabelZPL),
-		api("GET", "/api/v1/inspections/:id/relabel.pdf", allowInspector, s.handleRelabelPDF),
+		slow("GET", "/api/v1/inspections/:id/relabel.pdf", allowInspector, s.handleRelabelPDF),
 		api("POST", "/api/v1/inspections/:id/relabel/print", allowInspector, s.handlePrintRelabel),
-		api("POST", "/api/v1/labels/sheet", allowInspector, s.handleLabelSheet),
+		slow("POST", "/api/v1/labels/sheet", allowInspector, s.handleLabelSheet),
 		api("GET", "/api/v1/units/:id", allowInspector, s.handleUnit),
 
 		api("OPTIONS", "/api/v1/uploads", allowPublic, s.handleTusOptions), // protocol discovery only
@@ -113,14 +135,14 @@ func (s *Server) routes() []route {
 		api("GET", "/api/v1/sync/pull", allowInspector, s.handlePull),
 
 		api("GET", "/api/v1/policies", allowInspector, s.handlePolicies),
-		api("GET", "/api/v1/audit/verify", allowLead, s.handleVerifyAudit),
+		slow("GET", "/api/v1/audit/verify", allowLead, s.handleVerifyAudit),
 
-		api("GET", "/api/v1/watch/refunded-not-returned", allowLead, s.handleWatchUnreturned),
-		api("GET", "/api/v1/watch/refund-due", allowInspector, s.handleWatchRefundDue), // the bench shows the refund clock
-		api("GET", "/api/v1/watch/atoz", allowLead, s.handleWatchAtoZ),
-		api("GET", "/api/v1/watch/safet", allowLead, s.handleWatchSafeT),
-		api("GET", "/api/v1/watch/disputes", allowLead, s.handleWatchDisputes),
-		api("GET", "/api/v1/dashboard", allowLead, s.handleDashboard),
+		slow("GET", "/api/v1/watch/refunded-not-returned", allowLead, s.handleWatchUnreturned),
+		slow("GET", "/api/v1/watch/refund-due", allowInspector, s.handleWatchRefundDue), // the bench shows the refund clock
+		slow("GET", "/api/v1/watch/atoz", allowLead, s.handleWatchAtoZ),
+		slow("GET", "/api/v1/watch/safet", allowLead, s.handleWatchSafeT),
+		slow("GET", "/api/v1/watch/disputes", allowLead, s.handleWatchDisputes),
+		slow("GET", "/api/v1/dashboard", allowLead, s.handleDashboard),
 	}
 }
 
@@ -130,10 +152,16 @@ func (s *Server) mountRoutes(app *fiber.App) {
 		if !r.stream {
 			chain = append(chain, limitBody(maxBody))
 		}
+		if r.timeout > 0 {
+			chain = append(chain, withDeadline(r.timeout))
+		}
 		switch r.allow {
 		case allowNobody:
 			panic(fmt.Sprintf("route %s %s does not say who may call it", r.method, r.path))
 		case allowPublic:
+			if !safeMethod(r.method) {
+				chain = append(chain, s.refuseOtherSites)
+			}
 		default:
 			chain = append(chain, s.requireSession, requireRole(r.allow.role()))
 		}
@@ -148,6 +176,16 @@ func (s *Server) mountRoutes(app *fiber.App) {
 	})
 	// The PWA's files: public by nature, they hold no data.
 	web.Mount(app)
+}
+
+// withDeadline gives the handler's context a deadline (see route.timeout).
+func withDeadline(d time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), d)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
 }
 
 // RouteInfo describes one API route for documentation and the access test.

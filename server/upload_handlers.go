@@ -62,8 +62,10 @@ func (s *Server) handleTusCreate(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location("/api/v1/uploads/" + up.ID)
-	// creation-with-upload: the first chunk may ride on the POST.
-	if c.Get(fiber.HeaderContentType) == media.OffsetContentType && c.Request().Header.ContentLength() != 0 {
+	// creation-with-upload: the first chunk may ride on the POST. A repeated
+	// POST for an upload already under way carries the file from its first
+	// byte again: it is not written, and the answer says where to resume.
+	if c.Get(fiber.HeaderContentType) == media.OffsetContentType && c.Request().Header.ContentLength() != 0 && up.Offset == 0 {
 		if up, err = s.uploads.Write(c.UserContext(), user, up.ID, up.Offset, requestBody(c), nil); err != nil {
 			return err
 		}

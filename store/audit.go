@@ -43,6 +43,8 @@ type txLog struct {
 	created []inspection.Inspection // inspections made in the transaction
 	written int                     // created[:written] are in the database
 	absent  map[string]bool         // inspection ids known not to be stored (Tx.LookAhead)
+
+	savepoints int // savepoints taken, for their names (Tx.Savepoint)
 }
 
 // pending is the created inspection id that is not written yet, or nil.

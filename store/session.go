@@ -34,8 +34,11 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (*inspection.
 		return nil, nil, err
 	}
 	u, err := s.UserByID(ctx, sess.UserID)
-	if err != nil || u.Disabled {
+	switch {
+	case inspection.ErrorCode(err) == inspection.ENOTFOUND, err == nil && u.Disabled:
 		return nil, nil, inspection.Errorf(inspection.EUNAUTHORIZED, "Your session has ended: sign in again.")
+	case err != nil:
+		return nil, nil, err
 	}
 	return &sess, u, nil
 }

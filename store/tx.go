@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/returnbench/returnbench/inspection"
@@ -23,16 +24,35 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // Savepoint runs fn in a nested transaction: if fn fails, only its own
-// writes are undone and the outer transaction goes on.
+// writes are undone and the outer transaction goes on. A panic in fn is
+// not caught here: it fails the whole transaction.
 func (t *Tx) Savepoint(fn func(tx *Tx) error) error {
 	l := logOf(t.db)
 	changes, audits, created, written := len(l.changes), len(l.audits), len(l.created), l.written
-	err := t.db.Transaction(func(db *gorm.DB) error { return fn(&Tx{s: t.s, db: db}) })
-	if err != nil {
-		// The savepoint's writes are undone; so are the log entries and the
-		// created inspections they made, and any of the earlier ones written
-		// inside it are unwritten again.
-		l.changes, l.audits, l.created, l.written = l.changes[:changes], l.audits[:audits], l.created[:created], written
+	// Named and released here rather than through GORM's nested
+	// transactions, which never release theirs: a batch of 50 mutations
+	// would leave 50 open savepoints for every later statement to carry.
+	l.savepoints++
+	name := fmt.Sprintf("sp%d", l.savepoints)
+	if err := t.db.Exec("SAVEPOINT " + name).Error; err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	err := fn(t)
+	if err == nil {
+		if rerr := t.db.Exec("RELEASE SAVEPOINT " + name).Error; rerr != nil {
+			return fmt.Errorf("release savepoint: %w", rerr)
+		}
+		return nil
+	}
+	// The savepoint's writes are undone; so are the log entries and the
+	// created inspections they made, and any of the earlier ones written
+	// inside it are unwritten again.
+	l.changes, l.audits, l.created, l.written = l.changes[:changes], l.audits[:audits], l.created[:created], written
+	if rerr := t.db.Exec("ROLLBACK TO SAVEPOINT " + name).Error; rerr != nil {
+		return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
+	}
+	if rerr := t.db.Exec("RELEASE SAVEPOINT " + name).Error; rerr != nil {
+		return errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
 	}
 	return err
 }

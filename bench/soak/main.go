@@ -56,6 +56,13 @@ var fuzzTargets = []fuzzTarget{
 	{"./labels", "FuzzClassify"},
 	{"./reports", "FuzzReader"},
 	{"./reports", "FuzzParseRefundEmail"},
+	{"./media", "FuzzTusHeaders"},
+	{"./media", "FuzzUploadDeclaration"},
+	{"./media", "FuzzSniff"},
+	{"./sync", "FuzzCursor"},
+	{"./sync", "FuzzPushRequest"},
+	{"./server", "FuzzSyncPush"},
+	{"./server", "FuzzSyncPushBody"},
 }
 
 type summary struct {
