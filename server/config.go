@@ -20,7 +20,10 @@ type Config struct {
 	Addr        string
 	DataDir     string
 	DatabaseURL string
-	PublicURL   string
+	// DBMaxConns caps the database connections of this instance (0: the
+	// default, max(4, 2 x CPUs)).
+	DBMaxConns int
+	PublicURL  string
 
 	S3Endpoint  string
 	S3AccessKey string
@@ -99,6 +102,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		}
 		fs.Int64Var(p, flagName, v, usage+" (RETURNBENCH_"+envName+")")
 	}
+	intVar(&c.DBMaxConns, "db-max-conns", "DB_MAX_CONNS", 0, "most database connections this instance opens (0: max(4, 2 x CPUs))")
 	intVar(&c.RetentionDays, "retention-days", "RETENTION_DAYS", 0, "days verified evidence stays immutable (0: not locked)")
 	bytesVar(&c.PartSize, "upload-part-size", "UPLOAD_PART_SIZE", 8<<20, "bytes per stored upload part (at least 5 MiB)")
 	bytesVar(&c.MaxPhotoBytes, "max-photo-bytes", "MAX_PHOTO_BYTES", 25<<20, "largest photo accepted")

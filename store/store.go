@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -216,4 +217,14 @@ func translate(err error, what string) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", strings.ToLower(what), err)
+}
+
+// PoolStats describes the connection pool writes use (on PostgreSQL, the
+// only pool), for the metrics and for checking the configured size.
+func (s *Store) PoolStats() sql.DBStats {
+	db, err := s.write.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return db.Stats()
 }
