@@ -132,6 +132,53 @@ func TestSyncPush(t *testing.T) {
 			}
 		})
 
+		t.Run("SameBatchSentTwiceAtOnce", func(t *testing.T) {
+			// A slow answer: the device sends the batch again while the first
+			// attempt is still being applied. Each change lands once; every
+			// attempt gets an answer for all of it.
+			d := newDevice()
+			var batch []rbsync.Mutation
+			ids := make([]string, 10)
+			for i := range ids {
+				ids[i] = uuid.NewString()
+				batch = append(batch, save(d, ids[i], 0, map[string]any{"scanned_code": "1Z5R89390357567127"}),
+					save(d, ids[i], 1, map[string]any{"notes": "seen twice"}))
+			}
+			const attempts = 4
+			statuses := make([]int, attempts)
+			results := make([][]rbsync.Result, attempts)
+			var wg sync.WaitGroup
+			for a := range attempts {
+				wg.Go(func() { statuses[a], results[a] = ts.push(t, tok, d.id, batch...) })
+			}
+			wg.Wait()
+			appliedBy := map[string]int{}
+			for a := range attempts {
+				if statuses[a] != 200 || len(results[a]) != len(batch) {
+					t.Fatalf("attempt %d: %d with %d results, want 200 with %d", a, statuses[a], len(results[a]), len(batch))
+				}
+				for _, r := range results[a] {
+					switch r.Status {
+					case applied:
+						appliedBy[r.ID]++
+					case duplicate:
+					default:
+						t.Fatalf("attempt %d: %+v, want applied or duplicate", a, r)
+					}
+				}
+			}
+			for _, m := range batch {
+				if appliedBy[m.ID] != 1 {
+					t.Errorf("mutation %s applied by %d attempts, want 1", m.ID, appliedBy[m.ID])
+				}
+			}
+			for _, id := range ids {
+				if got := ts.inspection(t, tok, id); got.Version != 2 || got.Notes != "seen twice" {
+					t.Errorf("inspection %+v, want version 2", got)
+				}
+			}
+		})
+
 		t.Run("ReorderedBatches", func(t *testing.T) {
 			d, id := newDevice(), uuid.NewString()
 			first := save(d, id, 0, map[string]any{"scanned_code": "TBA123456789012"})

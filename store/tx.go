@@ -85,7 +85,30 @@ func (t *Tx) RecordMutations(ms []*MutationRecord) error {
 	if err != nil {
 		return err
 	}
-	return translate(db.CreateInBatches(ms, 200).Error, "Mutation")
+	err = db.CreateInBatches(ms, 200).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		// Another request applied some of them first (the same changes sent
+		// by two devices' outboxes at once): this one is undone whole, and
+		// sent again it gets their answers as duplicates.
+		return inspection.Errorf(inspection.EUNAVAILABLE, "Some of these changes were being applied by another request at the same moment; send them again.")
+	}
+	return translate(err, "Mutation")
+}
+
+// pushLockSpace keeps the per-device push locks apart from the other
+// advisory locks (the migration lock).
+const pushLockSpace = 0x52425059
+
+// LockDevice makes pushes from one device wait for each other, so a batch
+// sent again while the first attempt is still being applied (its answer
+// was slow or lost) gets that attempt's answers as duplicates, instead of
+// both being applied side by side. SQLite has a single writer, so only
+// PostgreSQL takes a lock, held until the transaction ends.
+func (t *Tx) LockDevice(clientID string) error {
+	if t.s.dialect != Postgres {
+		return nil
+	}
+	return t.db.Exec("SELECT pg_advisory_xact_lock(CAST(? AS integer), hashtext(?))", pushLockSpace, clientID).Error
 }
 
 // Mutations returns the records of the mutations seen before among ids.

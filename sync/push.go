@@ -44,6 +44,9 @@ func (s *Service) Push(ctx context.Context, user *inspection.User, req PushReque
 	sort.SliceStable(muts, func(i, j int) bool { return muts[i].Seq < muts[j].Seq })
 	results := map[string]Result{}
 	err := s.Store.InGroupTx(ctx, func(tx *store.Tx) error {
+		if err := tx.LockDevice(req.ClientID); err != nil {
+			return err
+		}
 		ids := make([]string, len(muts))
 		for i := range muts {
 			muts[i].ID = strings.ToLower(muts[i].ID)

@@ -3,16 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // header is the FBA Customer Returns report's header line, exactly as
@@ -39,31 +38,16 @@ func reportFile(ctx context.Context, dir string, rows int, seed uint64) (report,
 		return report{}, fmt.Errorf("report dir: %w", err)
 	}
 	r := report{path: filepath.Join(dir, fmt.Sprintf("fba-customer-returns-%d-seed%d-%s.tsv", rows, seed, recipe)), rows: rows}
-	if _, err := os.Stat(r.path); err != nil {
-		start := time.Now()
-		// Written beside its final name and renamed, so an interrupted run
-		// never leaves a short file that a later run would take for whole.
-		tmp := r.path + ".tmp-" + strconv.Itoa(os.Getpid())
-		defer os.Remove(tmp)
-		if err := writeReport(ctx, tmp, rows, seed); err != nil {
-			return report{}, err
-		}
-		if err := os.Rename(tmp, r.path); err != nil {
-			return report{}, err
-		}
-		r.made = time.Since(start)
-	}
-	f, err := os.Open(r.path)
+	start := time.Now()
+	made, err := benchkit.Cached(r.path, func(tmp string) error { return writeReport(ctx, tmp, rows, seed) })
 	if err != nil {
 		return report{}, err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if r.size, err = io.Copy(h, f); err != nil {
-		return report{}, fmt.Errorf("hash %s: %w", r.path, err)
+	if made {
+		r.made = time.Since(start)
 	}
-	r.sha256 = hex.EncodeToString(h.Sum(nil))
-	return r, nil
+	r.size, r.sha256, err = benchkit.HashFile(r.path)
+	return r, err
 }
 
 func writeReport(ctx context.Context, path string, rows int, seed uint64) error {
@@ -158,7 +142,7 @@ func newRowGen(seed uint64, rows int) *rowGen {
 		// A fixed epoch, not the clock: one seed always writes the same file.
 		epoch: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
-	g.lpnSalt = g.rng.Uint64N(lpnSpace)
+	g.lpnSalt = g.rng.Uint64N(benchkit.LicencePlates)
 	// A seller with a catalogue of a few thousand products.
 	g.products = make([]product, min(20_000, max(1, rows/20)))
 	for i := range g.products {
@@ -178,14 +162,11 @@ func (g *rowGen) newProduct(i int) product {
 	}
 	return product{
 		sku:   fmt.Sprintf("%s-%05d", strings.ToUpper(brands[i%len(brands)][:3]), i),
-		asin:  "B0" + randomString(r, upperAlnum, 8),
-		fnsku: "X00" + randomString(r, upperAlnum, 7),
+		asin:  "B0" + benchkit.RandomString(r, upperAlnum, 8),
+		fnsku: "X00" + benchkit.RandomString(r, upperAlnum, 7),
 		name:  name,
 	}
 }
-
-// lpnSpace is how many 10-character LPN bodies there are (36^10).
-const lpnSpace = 3_656_158_440_062_976
 
 // lpnStep is odd and not a multiple of 3, so prime to 36^10: i*step+salt
 // visits every LPN body once, and row i's licence plate is unique.
@@ -193,16 +174,7 @@ const lpnStep = 25_214_903_917
 
 // lpn is row i's licence plate: LPN and ten base-36 characters that look
 // random but never repeat within a file.
-func (g *rowGen) lpn(i int) string {
-	v := (uint64(i)*lpnStep + g.lpnSalt) % lpnSpace
-	var b [13]byte
-	copy(b[:], "LPN")
-	for k := 12; k >= 3; k-- {
-		b[k] = upperAlnum[v%36]
-		v /= 36
-	}
-	return string(b[:])
-}
+func (g *rowGen) lpn(i int) string { return benchkit.LicencePlate(uint64(i)*lpnStep + g.lpnSalt) }
 
 // appendRow appends row i, tab-separated, with its line end.
 func (g *rowGen) appendRow(b []byte, i int) []byte {
@@ -254,12 +226,4 @@ func appendFields(b []byte, fields ...string) []byte {
 		b = append(b, f...)
 	}
 	return b
-}
-
-func randomString(r *rand.Rand, alphabet string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alphabet[r.IntN(len(alphabet))]
-	}
-	return string(b)
 }

@@ -33,12 +33,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // options are the knobs of one run.
@@ -59,30 +58,11 @@ const (
 	defaultPGURL  = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 )
 
-func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if err != nil {
-		os.Exit(2) // flag has printed the problem and the usage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, opts, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "importbench:", err)
-		os.Exit(1)
-	}
-}
-
-func defaultCacheDir() string {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(home, ".cache", "returnbench", "bench")
-}
+func main() { benchkit.Main("importbench", parseFlags, run) }
 
 func parseFlags(args []string) (options, error) {
 	o := options{Rows: 1_000_000, SmallRows: 100_000, Seed: 1, PostgresURL: defaultPGURL,
-		CacheDir: defaultCacheDir(), Timeout: 90 * time.Minute}
+		CacheDir: benchkit.DefaultCacheDir(), Timeout: 90 * time.Minute}
 	fs := flag.NewFlagSet("importbench", flag.ContinueOnError)
 	fs.IntVar(&o.Rows, "rows", o.Rows, "rows of the FBA returns report")
 	fs.IntVar(&o.SmallRows, "small-rows", o.SmallRows, "rows of a second report, whose peak memory is printed beside the first's (0: none)")
@@ -109,21 +89,15 @@ func run(ctx context.Context, opts options, out io.Writer) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
-	tmp, err := os.MkdirTemp("", "importbench-")
+	tmp, err := benchkit.MakeTempDir("importbench-")
 	if err != nil {
-		return fmt.Errorf("create temp dir: %w", err)
+		return err
 	}
 	b := &bench{opts: opts, tmp: tmp, out: out}
 	defer func() {
-		b.stopAll()
-		err = errors.Join(err, b.removeDatabases())
-		if opts.Keep {
-			fmt.Fprintf(out, "\nkept %s (each database's dir has the server's server.log)\n", tmp)
-			return
-		}
-		if rerr := os.RemoveAll(tmp); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("remove temp dir: %w", rerr))
-		}
+		b.children.KillAll()
+		err = errors.Join(err, b.removeDatabases(),
+			benchkit.RemoveTempDir(tmp, opts.Keep, out, "each database's dir has the server's server.log"))
 	}()
 	return b.run(ctx)
 }
@@ -134,25 +108,21 @@ type bench struct {
 	tmp      string
 	out      io.Writer
 	bin      string
-	children []*child    // stopped at the end, newest first
-	dbs      []*database // removed at the end unless -keep
-}
-
-func (b *bench) stopAll() {
-	for i := len(b.children) - 1; i >= 0; i-- {
-		b.children[i].stop()
-	}
-	b.children = nil
+	children benchkit.Children // killed at the end
+	dbs      []*database       // removed at the end unless -keep
 }
 
 // newDatabase makes a fresh database named for its step.
 func (b *bench) newDatabase(ctx context.Context, dialect, name string) (*database, error) {
-	dir := filepath.Join(b.tmp, strings.ToLower(dialect)+"-"+name)
-	db, err := newDatabase(ctx, dialect, dir, b.opts.PostgresURL)
+	admin := ""
+	if dialect == dbPostgres {
+		admin = b.opts.PostgresURL
+	}
+	kdb, err := benchkit.NewDatabase(ctx, filepath.Join(b.tmp, strings.ToLower(dialect)+"-"+name), admin, "rb_bench_")
 	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
+	db := &database{Database: kdb, dialect: dialect}
 	b.dbs = append(b.dbs, db)
 	return db, nil
 }
@@ -163,20 +133,20 @@ func (b *bench) release(db *database) error {
 	if b.opts.Keep {
 		return nil
 	}
-	return db.remove()
+	return db.Remove()
 }
 
 func (b *bench) removeDatabases() error {
 	var errs []error
 	for _, db := range b.dbs {
 		if b.opts.Keep {
-			if db.name != "" {
+			if db.Name != "" {
 				fmt.Fprintf(b.out, "kept PostgreSQL database %s (drop it with: psql %q -c 'DROP DATABASE %s')\n",
-					db.name, redact(b.opts.PostgresURL), db.name)
+					db.Name, benchkit.Redact(b.opts.PostgresURL), db.Name)
 			}
 			continue
 		}
-		errs = append(errs, db.remove())
+		errs = append(errs, db.Remove())
 	}
 	return errors.Join(errs...)
 }
@@ -194,7 +164,7 @@ func (b *bench) run(ctx context.Context) error {
 	fmt.Fprintf(b.out, "importbench: FBA Customer Returns reports of %s, seed %d, on %s\n",
 		joinRows(sizes), o.Seed, strings.Join(dialects, " and "))
 
-	bin, err := b.serverBinary(ctx)
+	bin, err := benchkit.ServerBinary(ctx, o.ServerBin, b.tmp)
 	if err != nil {
 		return err
 	}
@@ -230,7 +200,3 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	return nil
 }
-
-// settle writes back dirty pages left by the previous step, so one
-// measurement does not pay for another's writes.
-func settle() { syscall.Sync() }

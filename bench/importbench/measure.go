@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/reports"
 	"github.com/returnbench/returnbench/server"
 )
@@ -30,6 +31,13 @@ type timing struct {
 }
 
 func (t timing) rowsPerSec() float64 { return float64(t.rows) / t.elapsed.Seconds() }
+
+// setCPU fills t's CPU times from what a step used; others is everything
+// the bench and the server did not use, the kernel's work included.
+func (t *timing) setCPU(u benchkit.CPUUse) {
+	t.benchCPU, t.serverCPU = u.Bench, u.Server
+	t.othersCPU = max(0, u.Machine-u.Bench-u.Server)
+}
 
 // serverStep is one POST of the file and the server's memory while it ran.
 type serverStep struct {
@@ -67,8 +75,8 @@ func (b *bench) measureFile(ctx context.Context, dialect string, f report) (file
 	if err != nil {
 		return r, err
 	}
-	settle()
-	cpu, err := startCPU(0)
+	benchkit.Settle()
+	cpu, err := benchkit.StartCPU(0, 0)
 	if err != nil {
 		return r, err
 	}
@@ -76,9 +84,11 @@ func (b *bench) measureFile(ctx context.Context, dialect string, f report) (file
 	if err != nil {
 		return r, fmt.Errorf("raw inserts: %w", err)
 	}
-	if err := cpu.stop(&r.raw); err != nil {
+	used, err := cpu.Stop()
+	if err != nil {
 		return r, err
 	}
+	r.raw.setCPU(used)
 	if r.raw.rows != f.rows {
 		return r, fmt.Errorf("raw inserts stored %d rows, the file has %d", r.raw.rows, f.rows)
 	}
@@ -151,7 +161,7 @@ func (s *serverStep) failed(err error, db *database, srv *rbServer) {
 	if c, cerr := db.contents(ctx); cerr == nil {
 		s.held = c.returns
 	}
-	s.err = fmt.Errorf("%w\nserver log (end):\n%s", err, srv.proc.logTail())
+	s.err = fmt.Errorf("%w\nserver log (end):\n%s", err, srv.proc.LogTail())
 }
 
 // checkAnswer compares the server's answer with the file: every row read,
@@ -183,19 +193,19 @@ func checkAnswer(a server.ImportResult, f report, inserted, unchanged int64) err
 // measuring its CPU time and the bench's. The figures are filled in even
 // when the POST fails: they say how far it got.
 func (b *bench) importStep(ctx context.Context, srv *rbServer, db *database, f report) (serverStep, error) {
-	pid := srv.proc.pid()
-	settle()
-	s := serverStep{hwmStep: resetPeak(pid)}
-	m, err := readMemory(pid)
+	pid := srv.proc.PID()
+	benchkit.Settle()
+	s := serverStep{hwmStep: benchkit.ResetPeak(pid)}
+	m, err := benchkit.ReadMemory(pid)
 	if err != nil {
 		return s, fmt.Errorf("server memory: %w", err)
 	}
-	s.before = m.rss
-	cpu, err := startCPU(pid)
+	s.before = m.RSS
+	cpu, err := benchkit.StartCPU(pid, 0)
 	if err != nil {
 		return s, err
 	}
-	sampler := sampleRSS(pid, rssSampleTick)
+	sampler := benchkit.SampleRSS(pid, rssSampleTick)
 	start := time.Now()
 	counter := countReturns(db, start)
 	var stalled time.Duration
@@ -206,11 +216,12 @@ func (b *bench) importStep(ctx context.Context, srv *rbServer, db *database, f r
 	}
 	s.stored = counter.stop()
 	s.rows = f.rows
-	var serr error
-	s.peak, s.samples, serr = sampler.stop()
-	cerr := cpu.stop(&s.timing)
-	m, merr := readMemory(pid)
-	s.hwm = m.hwm
+	serr := sampler.Stop()
+	s.peak, s.samples = sampler.Peak, sampler.Samples
+	used, cerr := cpu.Stop()
+	s.setCPU(used)
+	m, merr := benchkit.ReadMemory(pid)
+	s.hwm = m.HWM
 	if err != nil {
 		return s, fmt.Errorf("POST /api/v1/imports failed after %.1f s: %w", s.elapsed.Seconds(), err)
 	}

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 func printFiles(out io.Writer, dir string, files []report) {
@@ -16,7 +18,7 @@ func printFiles(out io.Writer, dir string, files []report) {
 		if f.made > 0 {
 			how = fmt.Sprintf("generated in %.1f s", f.made.Seconds())
 		}
-		fmt.Fprintf(out, "  %9s rows  %10s  %5.0f bytes/row  sha256 %s  %s\n", commas(int64(f.rows)), mib(f.size),
+		fmt.Fprintf(out, "  %9s rows  %10s  %5.0f bytes/row  sha256 %s  %s\n", commas(int64(f.rows)), benchkit.MiB(f.size),
 			float64(f.size)/float64(f.rows), f.sha256[:16], how)
 	}
 }
@@ -53,8 +55,8 @@ func printResults(out io.Writer, results []fileResult) {
 			server, before, peak, hwm := "-", "-", "-", "-"
 			if s != nil {
 				server = fmt.Sprintf("%.1f", t.serverCPU.Seconds())
-				before, peak = mib(s.before), fmt.Sprintf("%s (%d)", mib(s.peak), s.samples)
-				hwm = mib(s.hwm)
+				before, peak = benchkit.MiB(s.before), fmt.Sprintf("%s (%d)", benchkit.MiB(s.peak), s.samples)
+				hwm = benchkit.MiB(s.hwm)
 				if !s.hwmStep {
 					hwm += " (life)"
 				}
@@ -118,12 +120,12 @@ func printResults(out io.Writer, results []fileResult) {
 		case !s.ran():
 			return "-"
 		case s.err != nil:
-			return mib(s.peakRSS()) + "*"
+			return benchkit.MiB(s.peakRSS()) + "*"
 		}
-		return mib(s.peakRSS())
+		return benchkit.MiB(s.peakRSS())
 	}
 	for _, r := range results {
-		fmt.Fprintf(out, mline, r.dialect, commas(int64(r.file.rows)), mib(r.file.size), mib(r.first.before),
+		fmt.Fprintf(out, mline, r.dialect, commas(int64(r.file.rows)), benchkit.MiB(r.file.size), benchkit.MiB(r.first.before),
 			peak(r.first), peak(r.again))
 	}
 	for i, big := range results {
@@ -133,17 +135,17 @@ func printResults(out io.Writer, results []fileResult) {
 			}
 			line := fmt.Sprintf("  %s: %.0fx the rows -> import peak x%.2f (%s -> %s%s); above RSS before: %s -> %s",
 				big.dialect, float64(big.file.rows)/float64(small.file.rows),
-				float64(big.first.peakRSS())/float64(small.first.peakRSS()), mib(small.first.peakRSS()), mib(big.first.peakRSS()),
+				float64(big.first.peakRSS())/float64(small.first.peakRSS()), benchkit.MiB(small.first.peakRSS()), benchkit.MiB(big.first.peakRSS()),
 				map[bool]string{true: ", until it failed"}[big.first.err != nil],
-				mib(small.first.peakRSS()-small.first.before), mib(big.first.peakRSS()-big.first.before))
+				benchkit.MiB(small.first.peakRSS()-small.first.before), benchkit.MiB(big.first.peakRSS()-big.first.before))
 			if big.again.ran() && small.again.ran() {
 				line += fmt.Sprintf("; re-import peak x%.2f", float64(big.again.peakRSS())/float64(small.again.peakRSS()))
 			}
 			fmt.Fprintln(out, line)
 		}
 	}
-	if m, err := readMemory(0); err == nil {
-		fmt.Fprintf(out, "  bench process (generator, raw inserts, streamed POST): VmHWM %s\n", mib(m.hwm))
+	if m, err := benchkit.ReadMemory(0); err == nil {
+		fmt.Fprintf(out, "  bench process (generator, raw inserts, streamed POST): VmHWM %s\n", benchkit.MiB(m.HWM))
 	}
 }
 
@@ -154,8 +156,6 @@ func joinRows(sizes []int) string {
 	}
 	return strings.Join(s, " and ")
 }
-
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // commas writes n with thousands separators: 1,000,000.
 func commas(n int64) string {

@@ -3,18 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/server"
 )
 
@@ -28,66 +26,31 @@ const (
 // rbServer is one `returnbench serve` process on a loopback port, on its
 // own fresh database, and a client signed in as a lead.
 type rbServer struct {
-	proc  *child
-	base  string
-	token string
-	http  *http.Client
+	benchkit.Client
+	proc *benchkit.Child
 }
 
 // startServer adds the lead with `returnbench user add`, starts the server
 // on db and signs in.
 func (b *bench) startServer(ctx context.Context, db *database) (*rbServer, error) {
-	env := cleanEnv()
-	args := []string{"--data-dir", db.dir}
-	if db.url != "" {
-		args = append(args, "--database-url", db.url)
-	}
-	// The user exists before the server starts, so it prints no setup link.
-	add := exec.CommandContext(ctx, b.bin, append([]string{"user", "add", benchUser, "--role", "lead"}, args...)...)
-	add.Env = env
-	add.Stdin = strings.NewReader(benchPassword + "\n")
-	if out, err := add.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("returnbench user add: %w\n%s", err, out)
-	}
-	addr, err := freePort()
-	if err != nil {
+	env := benchkit.CleanEnv()
+	if err := benchkit.AddUser(ctx, b.bin, env, benchUser, "lead", benchPassword, db.ServerArgs()...); err != nil {
 		return nil, err
 	}
-	proc, err := startChild("returnbench", b.bin, append([]string{"serve", "--addr", addr}, args...), env,
-		filepath.Join(db.dir, "server.log"))
+	proc, base, err := benchkit.StartServer(ctx, b.bin, db.ServerArgs(), env, filepath.Join(db.Dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
 	b.children = append(b.children, proc)
-	s := &rbServer{proc: proc, base: "http://" + addr, http: &http.Client{Transport: &http.Transport{
+	s := &rbServer{proc: proc, Client: benchkit.Client{Base: base, HTTP: &http.Client{Transport: &http.Transport{
 		Proxy:              nil, // loopback only, whatever the environment says
 		DisableCompression: true,
 		WriteBufferSize:    256 << 10,
-	}}}
-	if err := proc.waitLive(ctx, s.base+"/readyz", 30*time.Second); err != nil {
-		return nil, err
-	}
-	if err := s.login(ctx); err != nil {
-		return nil, err
+	}}}}
+	if err := s.Login(ctx, benchUser, benchPassword); err != nil {
+		return nil, proc.Explain(err)
 	}
 	return s, nil
-}
-
-func (s *rbServer) login(ctx context.Context) error {
-	body, _ := json.Marshal(map[string]string{"username": benchUser, "password": benchPassword})
-	req, err := http.NewRequestWithContext(ctx, "POST", s.base+"/api/v1/auth/login", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	var out struct {
-		Token string `json:"token"`
-	}
-	if err := s.do(req, &out); err != nil {
-		return fmt.Errorf("log in: %w", err)
-	}
-	s.token = out.Token
-	return nil
 }
 
 // How long the bench waits on a server that has stopped: no byte of the
@@ -141,13 +104,12 @@ func (s *rbServer) importReport(ctx context.Context, path string) (res server.Im
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req, err := http.NewRequestWithContext(ctx, "POST", s.base+"/api/v1/imports", pr)
+	req, err := http.NewRequestWithContext(ctx, "POST", s.Base+"/api/v1/imports", pr)
 	if err != nil {
 		return res, 0, err
 	}
 	req.ContentLength = overhead + fi.Size()
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+s.token)
 
 	p := &progress{start: time.Now(), size: fi.Size()}
 	sent := make(chan error, 1)
@@ -167,7 +129,7 @@ func (s *rbServer) importReport(ctx context.Context, path string) (res server.Im
 	watched := make(chan time.Duration, 1)
 	go func() { watched <- watch(p, answered, cancel) }()
 
-	err = s.do(req, &res)
+	err = s.proc.Explain(s.Do(req, &res))
 	close(answered)
 	stalled = <-watched
 	pr.CloseWithError(io.ErrClosedPipe) // an early answer: unblock the writer
@@ -200,7 +162,7 @@ func watch(p *progress, answered <-chan struct{}, cancel context.CancelCauseFunc
 		}
 		switch idle := time.Since(lastAt); {
 		case n < p.size && idle > stallLimit:
-			cancel(fmt.Errorf("the server took no byte of the body for %s, after %s of %s", stallLimit, mib(n), mib(p.size)))
+			cancel(fmt.Errorf("the server took no byte of the body for %s, after %s of %s", stallLimit, benchkit.MiB(n), benchkit.MiB(p.size)))
 		case n >= p.size && idle > answerLimit:
 			cancel(fmt.Errorf("no answer %s after the whole body was sent", answerLimit))
 		default:
@@ -226,28 +188,8 @@ func multipartOverhead(boundary, filename string) (int64, error) {
 	return int64(buf.Len()), nil
 }
 
-// do sends req and decodes a 200 answer into out.
-func (s *rbServer) do(req *http.Request, out any) error {
-	res, err := s.http.Do(req)
-	if err != nil {
-		if s.proc.exited() {
-			return fmt.Errorf("%w; the server exited:\n%s", err, s.proc.logTail())
-		}
-		return err
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: status %d: %.500s", req.Method, req.URL.Path, res.StatusCode, body)
-	}
-	return json.Unmarshal(body, out)
-}
-
 // stop ends the server process and its client's connections.
 func (s *rbServer) stop() {
-	s.http.CloseIdleConnections()
-	s.proc.stop()
+	s.HTTP.CloseIdleConnections()
+	s.proc.Kill()
 }

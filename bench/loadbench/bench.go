@@ -9,8 +9,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // uploadInspections is how many draft inspections the upload ladder spreads
@@ -50,8 +51,8 @@ func (b *bench) run(ctx context.Context) error {
 		strings.Join(o.Endpoints, ", "), o.Returns, o.Step, o.Refine, o.MaxInFlight, o.Timeout)
 	b.logf("a step holds when errors <= %s, achieved >= %s of offered and p99 <= %s\n",
 		pct(maxErrorShare), pct(minAchievedRate), formatLimits(o.Limits))
-	b.logf("machine: %d CPUs, load average %s (the bench and the server share them)\n", runtime.NumCPU(), loadAverage())
-	bin, err := b.serverBinary(ctx)
+	b.logf("machine: %d CPUs, load average %s (the bench and the server share them)\n", runtime.NumCPU(), benchkit.LoadAverage())
+	bin, err := benchkit.ServerBinary(ctx, o.ServerBin, b.tmp)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func (b *bench) run(ctx context.Context) error {
 	b.seeds = makeReport(o.Returns, o.ReportFiles, o.Seed)
 	b.photo = makePhoto(o.UploadSize, o.Seed)
 	b.logf("report: %d rows in %d files, %s, made in %s; returnbench: %s\n", b.seeds.rows, len(b.seeds.files),
-		human(int64(b.seeds.size)), round(time.Since(start)), bin)
+		benchkit.Human(int64(b.seeds.size)), round(time.Since(start)), bin)
 
 	var all []ladder
 	for _, d := range dialects {
@@ -71,7 +72,7 @@ func (b *bench) run(ctx context.Context) error {
 		}
 	}
 	printSummary(b.out, all, dialects, o.Endpoints)
-	b.logf("\nmachine load average at the end: %s\n", loadAverage())
+	b.logf("\nmachine load average at the end: %s\n", benchkit.LoadAverage())
 	return nil
 }
 
@@ -84,19 +85,19 @@ func (b *bench) benchDatabase(ctx context.Context, dialect string) (ladders []la
 	}
 	defer func() {
 		if b.opts.Keep {
-			if db.name != "" {
-				b.logf("kept PostgreSQL database %s (drop it with: psql %q -c 'DROP DATABASE %s')\n", db.name, redact(b.opts.Postgres), db.name)
+			if db.Name != "" {
+				b.logf("kept PostgreSQL database %s (drop it with: psql %q -c 'DROP DATABASE %s')\n", db.Name, benchkit.Redact(b.opts.Postgres), db.Name)
 			}
 			return
 		}
-		err = errors.Join(err, db.remove())
+		err = errors.Join(err, db.Remove())
 	}()
 	srv, err := b.startServer(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
-	b.logf("database: %s\nmachine load average: %s\n", db.settings(ctx), loadAverage())
+	b.logf("database: %s\nmachine load average: %s\n", db.settings(ctx), benchkit.LoadAverage())
 
 	lead, err := srv.login(ctx, leadUser)
 	if err != nil {
@@ -108,7 +109,7 @@ func (b *bench) benchDatabase(ctx context.Context, dialect string) (ladders []la
 	}
 	took, err := srv.importReport(ctx, lead, b.seeds)
 	if err != nil {
-		return nil, srv.exitedErr(err)
+		return nil, srv.proc.Explain(err)
 	}
 	b.logf("seeded %d returns through POST /api/v1/imports in %s (%.0f rows/s)\n", b.seeds.rows, round(took), float64(b.seeds.rows)/took.Seconds())
 	c := &client{srv: srv, token: token}
@@ -121,7 +122,7 @@ func (b *bench) benchDatabase(ctx context.Context, dialect string) (ladders []la
 	for _, name := range b.opts.Endpoints {
 		ep, err := b.endpointFor(ctx, name, c, dialect)
 		if err != nil {
-			return ladders, srv.exitedErr(err)
+			return ladders, srv.proc.Explain(err)
 		}
 		l, err := b.climb(ctx, srv, watch, ep, dialect)
 		ladders = append(ladders, l)
@@ -165,7 +166,7 @@ func (b *bench) endpointFor(ctx context.Context, name string, c *client, dialect
 func (b *bench) climb(ctx context.Context, srv *rbServer, watch *dbWatch, ep endpoint, dialect string) (ladder, error) {
 	o := b.opts
 	l := ladder{endpoint: ep, dialect: dialect, limit: o.Limits[ep.name]}
-	b.logf("\n%s on %s: %s; p99 limit %s; machine load average %s\n", ep.name, dialect, ep.what, l.limit, loadAverage())
+	b.logf("\n%s on %s: %s; p99 limit %s; machine load average %s\n", ep.name, dialect, ep.what, l.limit, benchkit.LoadAverage())
 	printStepHeader(b.out)
 	var next int64 // request numbers go on across steps
 	// A short unrecorded run at the starting rate opens the connections
@@ -242,44 +243,26 @@ func (b *bench) climb(ctx context.Context, srv *rbServer, watch *dbWatch, ep end
 // its peak memory sampled every 100 ms, what it logged), the database and
 // the machine.
 func (b *bench) measure(ctx context.Context, srv *rbServer, watch *dbWatch, ep endpoint, rate float64, first int64, limit time.Duration) (step, error) {
-	pid := srv.proc.pid()
+	pid := srv.proc.PID()
 	logFrom := srv.logSize()
-	s0, _ := readProc(pid)
-	m0, _ := readProc(0)
-	c0 := readMachineCPU()
+	s0, _ := benchkit.ReadStat(pid)
+	m0, _ := benchkit.ReadStat(0)
+	c0, _ := benchkit.ReadMachineCPU()
 	watch.start(ctx)
-	var (
-		peak int64
-		wg   sync.WaitGroup
-	)
-	done := make(chan struct{})
-	wg.Go(func() {
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			if p, err := readProc(pid); err == nil {
-				peak = max(peak, p.rss)
-			}
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	})
+	rss := benchkit.SampleRSS(pid, 100*time.Millisecond)
 	st := offer(ctx, ep, rate, b.opts.Step, b.opts.MaxInFlight, b.opts.Timeout, first)
-	close(done)
-	wg.Wait()
-	s1, _ := readProc(pid)
-	m1, _ := readProc(0)
-	st.machine = machineBusy(c0, readMachineCPU())
+	rss.Stop() // a server that died is reported below
+	s1, _ := benchkit.ReadStat(pid)
+	m1, _ := benchkit.ReadStat(0)
+	c1, _ := benchkit.ReadMachineCPU()
+	st.machine = machineBusy(c0, c1)
 	st.db = watch.summary(ctx)
-	st.server = procUsage{cpu: cpuShare(s0, s1), peakRSS: peak, threads: s1.threads}
+	st.server = procUsage{cpu: cpuShare(s0, s1), peakRSS: rss.Peak, threads: s1.Threads}
 	st.self = procUsage{cpu: cpuShare(m0, m1)}
-	st.log = readLog(srv.proc.log, logFrom)
+	st.log = readLog(srv.proc.LogPath(), logFrom)
 	st.verdict = judge(&st, limit)
-	if srv.proc.exited() {
-		return st, fmt.Errorf("%w during %s at %g/s:\n%s", errExited, ep.name, rate, srv.proc.logTail())
+	if srv.proc.Exited() {
+		return st, fmt.Errorf("the server process exited during %s at %g/s:\n%s", ep.name, rate, srv.proc.LogTail())
 	}
 	if err := ctx.Err(); err != nil {
 		return st, err

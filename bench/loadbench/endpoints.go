@@ -20,6 +20,8 @@ import (
 	"syscall"
 
 	"github.com/google/uuid"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // endpoint is one kind of request the bench offers at a rate.
@@ -232,19 +234,15 @@ func makePhoto(size int64, seed uint64) photo {
 // file and checked its SHA-256, so the pair is the whole upload.
 func uploadEndpoint(c *client, inspections []string, p photo) endpoint {
 	size := strconv.Itoa(len(p.data))
-	return endpoint{name: epUpload, what: fmt.Sprintf("tus POST /api/v1/uploads + PATCH of a %s photo", human(int64(len(p.data)))),
+	return endpoint{name: epUpload, what: fmt.Sprintf("tus POST /api/v1/uploads + PATCH of a %s photo", benchkit.Human(int64(len(p.data)))),
 		unit: float64(len(p.data)) / (1 << 20), units: "MiB",
 		do: func(ctx context.Context, n int64) error {
-			insp := inspections[n%int64(len(inspections))]
-			meta := []string{}
-			for _, kv := range [][2]string{{"media_id", uuid.NewString()}, {"inspection_id", insp}, {"kind", "package"},
-				{"content_type", "image/jpeg"}, {"sha256", p.sha256}, {"filename", "package.jpg"}} {
-				meta = append(meta, kv[0]+" "+base64.StdEncoding.EncodeToString([]byte(kv[1])))
-			}
+			m := benchkit.Media{InspectionID: inspections[n%int64(len(inspections))], Kind: "package",
+				ContentType: "image/jpeg", SHA256: p.sha256, Filename: "package.jpg"}
 			create, _ := http.NewRequest("POST", c.srv.base+"/api/v1/uploads", nil)
-			create.Header.Set("Tus-Resumable", "1.0.0")
+			create.Header.Set("Tus-Resumable", benchkit.TusVersion)
 			create.Header.Set("Upload-Length", size)
-			create.Header.Set("Upload-Metadata", strings.Join(meta, ","))
+			create.Header.Set("Upload-Metadata", m.TusMetadata(uuid.NewString()))
 			a, err := c.send(ctx, create, http.StatusCreated)
 			if err != nil {
 				return err
@@ -254,7 +252,7 @@ func uploadEndpoint(c *client, inspections []string, p photo) endpoint {
 				return wrong("tus create: Location %q", loc)
 			}
 			patch, _ := http.NewRequest("PATCH", c.srv.base+loc, bytes.NewReader(p.data))
-			patch.Header.Set("Tus-Resumable", "1.0.0")
+			patch.Header.Set("Tus-Resumable", benchkit.TusVersion)
 			patch.Header.Set("Content-Type", "application/offset+octet-stream")
 			patch.Header.Set("Upload-Offset", "0")
 			patch.Header.Set("Upload-Checksum", p.checksum)

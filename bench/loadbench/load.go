@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // errCut ends the requests a step leaves behind.
@@ -66,7 +68,7 @@ func (s *step) achieved() float64 {
 	return float64(s.ok-1) / s.answered.Seconds()
 }
 
-func (s *step) percentile(p float64) time.Duration { return percentile(s.lat, p) }
+func (s *step) percentile(p float64) time.Duration { return benchkit.Percentile(s.lat, p) }
 
 // offer sends requests of ep at rate for d, open-loop: request i is due at
 // i/rate after the start and is sent then whether or not earlier ones have
@@ -161,7 +163,7 @@ func summarize(samples []sample, rate float64, d time.Duration, start time.Time)
 	}
 	slices.Sort(st.lat)
 	slices.Sort(lags)
-	st.lagP99 = percentile(lags, 99)
+	st.lagP99 = benchkit.Percentile(lags, 99)
 	st.elapsed = last.Sub(start)
 	st.answered = lastOK.Sub(firstOK)
 	return st
@@ -180,13 +182,4 @@ func judge(s *step, limit time.Duration) string {
 		return "p99 over " + limit.String()
 	}
 	return ""
-}
-
-// percentile is the nearest-rank percentile p (0-100] of sorted latencies.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
 }

@@ -42,14 +42,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // options are the knobs of one run.
@@ -101,18 +98,7 @@ const (
 	minAchievedRate = 0.90 // fewer than 90% of the offered requests/s answered
 )
 
-func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if err != nil {
-		os.Exit(2) // flag has printed the problem and the usage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, opts, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "loadbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Main("loadbench", parseFlags, run) }
 
 func parseFlags(args []string) (options, error) {
 	o := defaultOptions()
@@ -130,7 +116,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&limits, "limits", "", "p99 limits per endpoint, e.g. scan=50ms,push=2s (defaults: "+formatLimits(defaultLimits)+")")
 	fs.StringVar(&start, "start", "", "first rate of each ladder in requests/s, e.g. scan=200,upload=5 (defaults: "+formatRates(defaultStart)+")")
 	fs.Float64Var(&o.MaxRate, "max-rate", o.MaxRate, "no ladder offers more than this many requests/s")
-	fs.Var((*byteSize)(&o.UploadSize), "upload-size", "size of each uploaded photo (e.g. 1MiB, 256KiB)")
+	fs.Var((*benchkit.ByteSize)(&o.UploadSize), "upload-size", "size of each uploaded photo (e.g. 1MiB, 256KiB)")
 	fs.StringVar(&o.ServerBin, "server-bin", "", "returnbench binary to run (default: build ./cmd/returnbench into the temp dir)")
 	fs.StringVar(&env, "server-env", "", "extra KEY=VALUE settings for the server, comma-separated (e.g. RETURNBENCH_LOG_LEVEL=warn)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temp dir (server logs and data) and the PostgreSQL database, and print where they are")
@@ -161,19 +147,11 @@ func parseFlags(args []string) (options, error) {
 // statistics only when it ends.)
 func defaultOptions() options {
 	return options{
-		DB: "both", Postgres: defaultPostgres(), Endpoints: allEndpoints, Returns: 100_000, ReportFiles: 10,
+		DB: "both", Postgres: benchkit.DefaultPostgres(), Endpoints: allEndpoints, Returns: 100_000, ReportFiles: 10,
 		Step: 2 * time.Second, Refine: 2, MaxInFlight: 512, Timeout: 5 * time.Second,
 		Limits: defaultLimits, Start: defaultStart, MaxRate: 20_000, UploadSize: 1 << 20,
 		Seed: 1, RunTimeout: 30 * time.Minute,
 	}
-}
-
-// defaultPostgres is the server the tests use (see store/storetest).
-func defaultPostgres() string {
-	if u := os.Getenv("RETURNBENCH_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
 func (o options) validate() error {
@@ -207,7 +185,9 @@ func (o options) validate() error {
 		return err
 	}
 	if o.DB != "sqlite" {
-		return loopbackURL(o.Postgres)
+		if err := benchkit.CheckLoopback(o.Postgres); err != nil {
+			return fmt.Errorf("-postgres: %w", err)
+		}
 	}
 	return nil
 }
@@ -225,25 +205,6 @@ func (o options) dialects() ([]string, error) {
 	return nil, fmt.Errorf("-db %q: want sqlite, postgres or both", o.DB)
 }
 
-// loopbackURL refuses a PostgreSQL server on another host: the bench
-// creates and drops a database and loads it to saturation, which it does
-// only to a server on this machine.
-func loopbackURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("-postgres: %w", err)
-	}
-	if !isLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("-postgres %s: the bench only loads a server on loopback (127.0.0.1, ::1 or localhost)", u.Redacted())
-	}
-	return nil
-}
-
-func isLoopbackHost(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
-}
-
 // run climbs every ladder on each database in turn and writes the report
 // to out. Every child process is stopped, the temp dir removed and the
 // PostgreSQL database dropped before it returns (unless -keep).
@@ -253,18 +214,12 @@ func run(ctx context.Context, opts options, out io.Writer) (err error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.RunTimeout)
 	defer cancel()
-	tmp, err := os.MkdirTemp("", "loadbench-")
+	tmp, err := benchkit.MakeTempDir("loadbench-")
 	if err != nil {
-		return fmt.Errorf("create temp dir: %w", err)
+		return err
 	}
 	defer func() {
-		if opts.Keep {
-			fmt.Fprintf(out, "\nkept %s (each database's dir has the server's server.log)\n", tmp)
-			return
-		}
-		if rerr := os.RemoveAll(tmp); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("remove temp dir: %w", rerr))
-		}
+		err = errors.Join(err, benchkit.RemoveTempDir(tmp, opts.Keep, out, "each database's dir has the server's server.log"))
 	}()
 	b := &bench{opts: opts, tmp: tmp, out: out}
 	return b.run(ctx)

@@ -79,7 +79,7 @@ func TestValidate(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"ErrPostgresNotLoopback", []string{"-postgres", "postgres://postgres@db.example.com:5432/postgres"}, "only loads a server on loopback"},
+		{"ErrPostgresNotLoopback", []string{"-postgres", "postgres://postgres@db.example.com:5432/postgres"}, "only uses a PostgreSQL server on loopback"},
 		{"ErrUnknownEndpoint", []string{"-endpoints", "scan,export"}, `unknown "export"`},
 		{"ErrDB", []string{"-db", "mysql"}, "want sqlite, postgres or both"},
 		{"ErrReportFiles", []string{"-returns", "10", "-report-files", "11"}, "-report-files at most -returns"},

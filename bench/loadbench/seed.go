@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // reportHeader is the FBA Customer Returns report's header line as Seller
@@ -19,9 +21,6 @@ const reportHeader = "return-date\torder-id\tsku\tasin\tfnsku\tproduct-name\tqua
 	"detailed-disposition\treason\tstatus\tlicense-plate-number\tcustomer-comments"
 
 const upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-// lpnSpace is how many 10-character bodies a licence plate has (36^10).
-const lpnSpace = 3_656_158_440_062_976
 
 // lpnStride is odd and not a multiple of 3, so prime to 36^10: i*stride+salt
 // reaches every body once, and no two rows share a licence plate.
@@ -54,14 +53,14 @@ const (
 // products into files reports, and samples the codes to scan.
 func makeReport(rows, files int, seed uint64) report {
 	rng := rand.New(rand.NewPCG(seed, 0x10adbe7c))
-	salt := rng.Uint64N(lpnSpace)
+	salt := rng.Uint64N(benchkit.LicencePlates)
 	type product struct{ sku, asin, fnsku, name string }
 	products := make([]product, max(1, rows/20))
 	for i := range products {
 		products[i] = product{
 			sku:   fmt.Sprintf("LB-%06d", i),
-			asin:  "B0" + randomString(rng, upperAlnum, 8),
-			fnsku: "X00" + randomString(rng, upperAlnum, 7),
+			asin:  "B0" + benchkit.RandomString(rng, upperAlnum, 8),
+			fnsku: "X00" + benchkit.RandomString(rng, upperAlnum, 7),
 			name:  fmt.Sprintf("Product %d, %s", i, []string{"Black", "White", "Large", "2-Pack"}[i%4]),
 		}
 	}
@@ -99,7 +98,7 @@ func makeReport(rows, files int, seed uint64) report {
 	// Half the space away, the same walk makes plates of the same shape
 	// that no row has: two rows i and j meet only if (i-j)*stride is half
 	// the space, which takes i-j of about 1.8*10^15.
-	absentSalt := (salt + lpnSpace/2) % lpnSpace
+	absentSalt := (salt + benchkit.LicencePlates/2) % benchkit.LicencePlates
 	codes := make([]scanCode, 0, scanSample)
 	for range scanSample {
 		i := rng.IntN(rows)
@@ -117,24 +116,7 @@ func makeReport(rows, files int, seed uint64) report {
 }
 
 // licencePlate is row i's LPN: "LPN" and ten base-36 characters.
-func licencePlate(i, salt uint64) string {
-	v := (i*lpnStride + salt) % lpnSpace
-	var b [13]byte
-	copy(b[:], "LPN")
-	for k := 12; k >= 3; k-- {
-		b[k] = upperAlnum[v%36]
-		v /= 36
-	}
-	return string(b[:])
-}
-
-func randomString(r *rand.Rand, alphabet string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alphabet[r.IntN(len(alphabet))]
-	}
-	return string(b)
-}
+func licencePlate(i, salt uint64) string { return benchkit.LicencePlate(i*lpnStride + salt) }
 
 // importResult is the part of the import answer the bench checks.
 type importResult struct {

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // The accounts the bench signs in with: a lead imports the report (imports
@@ -31,7 +28,7 @@ const (
 // rbServer is one `returnbench serve` process on a loopback port, on its
 // own fresh database, with a client for it.
 type rbServer struct {
-	proc *child
+	proc *benchkit.Child
 	base string
 	http *http.Client
 }
@@ -39,36 +36,18 @@ type rbServer struct {
 // startServer adds the bench's users with `returnbench user add`, starts
 // the server on db and waits until it is ready.
 func (b *bench) startServer(ctx context.Context, db *database) (*rbServer, error) {
-	env := cleanEnv("TMPDIR=" + db.dir)
+	env := benchkit.CleanEnv("TMPDIR=" + db.Dir)
 	env = append(env, b.opts.ServerEnv...)
-	args := []string{"--data-dir", db.dir}
-	if db.url != "" {
-		args = append(args, "--database-url", db.url)
-	}
-	// The users exist before the server starts, so it prints no setup link.
 	for _, u := range []struct{ name, role string }{{leadUser, "lead"}, {inspectorUser, "inspector"}} {
-		add := exec.CommandContext(ctx, b.bin, append([]string{"user", "add", u.name, "--role", u.role}, args...)...)
-		add.Env = env
-		add.Stdin = strings.NewReader(benchPassword + "\n")
-		if out, err := add.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("returnbench user add %s: %w\n%s", u.name, err, out)
+		if err := benchkit.AddUser(ctx, b.bin, env, u.name, u.role, benchPassword, db.ServerArgs()...); err != nil {
+			return nil, err
 		}
 	}
-	addr, err := freePort()
+	proc, base, err := benchkit.StartServer(ctx, b.bin, db.ServerArgs(), env, filepath.Join(db.Dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
-	proc, err := startChild("returnbench", b.bin, append([]string{"serve", "--addr", addr}, args...), env,
-		filepath.Join(db.dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	s := &rbServer{proc: proc, base: "http://" + addr, http: newClient(b.opts.MaxInFlight)}
-	if err := proc.waitLive(ctx, s.base+"/readyz", serverStartLimit); err != nil {
-		s.stop()
-		return nil, err
-	}
-	return s, nil
+	return &rbServer{proc: proc, base: base, http: newClient(b.opts.MaxInFlight)}, nil
 }
 
 // newClient keeps up to conns connections alive, as many as requests may
@@ -98,19 +77,16 @@ func newClient(conns int) *http.Client {
 // stop ends the server process and the client's connections.
 func (s *rbServer) stop() {
 	s.http.CloseIdleConnections()
-	s.proc.stop()
+	s.proc.Stop()
 }
 
 // login signs user in and returns the session token.
 func (s *rbServer) login(ctx context.Context, user string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"username": user, "password": benchPassword})
-	var out struct {
-		Token string `json:"token"`
+	c := benchkit.Client{HTTP: s.http, Base: s.base}
+	if err := c.Login(ctx, user, benchPassword); err != nil {
+		return "", s.proc.Explain(err)
 	}
-	if err := s.call(ctx, "POST", "/api/v1/auth/login", "", "application/json", bytes.NewReader(body), &out); err != nil {
-		return "", fmt.Errorf("log in as %s: %w", user, err)
-	}
-	return out.Token, nil
+	return c.Token, nil
 }
 
 // call sends one setup request and decodes a 200 answer into out. Load
@@ -125,42 +101,14 @@ func (s *rbServer) call(ctx context.Context, method, path, token, contentType st
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := s.http.Do(req)
-	if err != nil {
-		return s.exitedErr(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: status %d: %.300s", method, path, res.StatusCode, b)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(b, out)
-}
-
-// errExited marks a server that ended on its own.
-var errExited = errors.New("the server process exited")
-
-// exitedErr adds the end of the server's log to err when the server died.
-func (s *rbServer) exitedErr(err error) error {
-	if s.proc.exited() {
-		return fmt.Errorf("%w: %v\n%s", errExited, err, s.proc.logTail())
-	}
-	return err
+	c := benchkit.Client{HTTP: s.http, Base: s.base, Token: token}
+	return s.proc.Explain(c.Do(req, out))
 }
 
 // logSize is how far the server's log has grown, so a step can read what
 // the server wrote while it ran.
 func (s *rbServer) logSize() int64 {
-	fi, err := os.Stat(s.proc.log)
+	fi, err := os.Stat(s.proc.LogPath())
 	if err != nil {
 		return 0
 	}

@@ -4,45 +4,29 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
-// machineCPU is the time every CPU of the machine spent busy or not, from
-// /proc/stat, so a step can say how busy the whole machine was (other
-// engineers' work and PostgreSQL's backends included).
-type machineCPU struct{ busy, total int64 }
-
-func readMachineCPU() machineCPU {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return machineCPU{}
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	if len(f) < 5 || f[0] != "cpu" {
-		return machineCPU{}
-	}
-	var m machineCPU
-	for i, v := range f[1:] {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		m.total += n
-		if i != 3 && i != 4 { // idle and iowait
-			m.busy += n
-		}
-	}
-	return m
-}
-
-// machineBusy is the share of all CPUs that was busy between a and b.
-func machineBusy(a, b machineCPU) float64 {
-	if b.total <= a.total {
+// machineBusy is the share of all CPUs that was busy between a and b
+// (other engineers' work and PostgreSQL's backends included).
+func machineBusy(a, b benchkit.MachineCPU) float64 {
+	if b.Total <= a.Total {
 		return 0
 	}
-	return float64(b.busy-a.busy) / float64(b.total-a.total)
+	return float64(b.Busy-a.Busy) / float64(b.Total-a.Total)
+}
+
+// cpuShare is the CPU a process used between two stats, in percent of one
+// core (200% is both cores of a 2-core machine).
+func cpuShare(a, b benchkit.ProcStat) float64 {
+	wall := b.At.Sub(a.At)
+	if wall <= 0 {
+		return 0
+	}
+	return 100 * float64(b.CPU-a.CPU) / float64(wall)
 }
 
 // dbWatch looks at PostgreSQL while a step runs: the server's connections
@@ -65,7 +49,7 @@ type dbWatch struct {
 func newDBWatch(db *database) (*dbWatch, error) {
 	w := &dbWatch{db: db}
 	if db.dialect == dbPostgres {
-		sdb, err := sql.Open("pgx", db.url)
+		sdb, err := sql.Open("pgx", db.URL)
 		if err != nil {
 			return nil, err
 		}

@@ -33,13 +33,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
+	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // options are the knobs of one run.
@@ -61,35 +60,16 @@ const (
 	pdfMaxSize    = 10_000_000 // "under 10 MB" (evidence/pdf.go), in the decimal MB Seller Central counts
 )
 
-func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if err != nil {
-		os.Exit(2) // flag has printed the problem and the usage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, opts, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "packbench:", err)
-		os.Exit(1)
-	}
-}
-
-func defaultCacheDir() string {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(home, ".cache", "returnbench", "bench")
-}
+func main() { benchkit.Main("packbench", parseFlags, run) }
 
 func parseFlags(args []string) (options, error) {
 	o := options{Photos: 12, PhotoW: 4032, PhotoH: 3024, VideoSize: 1 << 30, Chunk: 8 << 20,
-		CacheDir: defaultCacheDir(), Timeout: 60 * time.Minute}
+		CacheDir: benchkit.DefaultCacheDir(), Timeout: 60 * time.Minute}
 	var env string
 	fs := flag.NewFlagSet("packbench", flag.ContinueOnError)
 	fs.IntVar(&o.Photos, "photos", o.Photos, "photos in the inspection (the first is the label close-up)")
-	fs.Var((*byteSize)(&o.VideoSize), "video-size", "target size of the unboxing video (e.g. 1GiB, 64MiB); 0 for none")
-	fs.Var((*byteSize)(&o.Chunk), "chunk", "bytes per tus PATCH request")
+	fs.Var((*benchkit.ByteSize)(&o.VideoSize), "video-size", "target size of the unboxing video (e.g. 1GiB, 64MiB); 0 for none")
+	fs.Var((*benchkit.ByteSize)(&o.Chunk), "chunk", "bytes per tus PATCH request")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temp dir (server logs and data, downloads) and print where it is")
 	fs.StringVar(&o.ServerBin, "server-bin", "", "returnbench binary to run (default: build ./cmd/returnbench into the temp dir)")
 	fs.StringVar(&o.CacheDir, "cache", o.CacheDir, "keep generated photos and videos here between runs (\"\": generate into the temp dir)")
@@ -119,21 +99,15 @@ func run(ctx context.Context, opts options, out io.Writer) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
-	tmp, err := os.MkdirTemp("", "packbench-")
+	tmp, err := benchkit.MakeTempDir("packbench-")
 	if err != nil {
-		return fmt.Errorf("create temp dir: %w", err)
+		return err
 	}
 	defer func() {
-		if opts.Keep {
-			fmt.Fprintf(out, "\nkept %s (server log: server/server.log, MinIO: minio/minio.log, downloads: dl/)\n", tmp)
-			return
-		}
-		if rerr := os.RemoveAll(tmp); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("remove temp dir: %w", rerr))
-		}
+		err = errors.Join(err, benchkit.RemoveTempDir(tmp, opts.Keep, out, "server log: server/server.log, MinIO: minio/minio.log, downloads: dl/"))
 	}()
 	b := &bench{opts: opts, tmp: tmp, out: out}
-	defer b.stopAll()
+	defer b.children.KillAll()
 	return b.run(ctx)
 }
 
@@ -143,18 +117,11 @@ type bench struct {
 	tmp      string
 	out      io.Writer
 	bin      string
-	minio    *minioServer
-	children []*child // stopped at the end, newest first
-	files    []upload // what was uploaded, in upload order
-	insp     string   // the inspection's id
-	tracking string   // the code on the label photo and the inspection's scanned code
-}
-
-func (b *bench) stopAll() {
-	for i := len(b.children) - 1; i >= 0; i-- {
-		b.children[i].stop()
-	}
-	b.children = nil
+	minio    *benchkit.MinIO
+	children benchkit.Children // killed at the end
+	files    []upload          // what was uploaded, in upload order
+	insp     string            // the inspection's id
+	tracking string            // the code on the label photo and the inspection's scanned code
 }
 
 func (b *bench) logf(format string, args ...any) { fmt.Fprintf(b.out, format, args...) }
@@ -162,11 +129,11 @@ func (b *bench) logf(format string, args ...any) { fmt.Fprintf(b.out, format, ar
 func (b *bench) run(ctx context.Context) error {
 	o := b.opts
 	b.logf("packbench: %d photos of %dx%d, a %s unboxing video, %s tus chunks\n",
-		o.Photos, o.PhotoW, o.PhotoH, human(o.VideoSize), human(o.Chunk))
+		o.Photos, o.PhotoW, o.PhotoH, benchkit.Human(o.VideoSize), benchkit.Human(o.Chunk))
 	if err := checkTools(); err != nil {
 		return err
 	}
-	bin, err := b.serverBinary(ctx)
+	bin, err := benchkit.ServerBinary(ctx, o.ServerBin, b.tmp)
 	if err != nil {
 		return err
 	}
@@ -177,12 +144,12 @@ func (b *bench) run(ctx context.Context) error {
 		return err
 	}
 
-	b.minio, err = startMinio(ctx, filepath.Join(b.tmp, "minio"))
+	b.minio, err = benchkit.StartMinIO(ctx, filepath.Join(b.tmp, "minio"))
 	if err != nil {
 		return err
 	}
-	b.children = append(b.children, b.minio.proc)
-	b.logf("MinIO on %s, returnbench %s\n", b.minio.endpoint, bin)
+	b.children = append(b.children, b.minio.Proc)
+	b.logf("MinIO on %s, returnbench %s\n", b.minio.Endpoint, bin)
 
 	if err := b.setUp(ctx, files); err != nil {
 		return err
@@ -216,57 +183,9 @@ func (b *bench) run(ctx context.Context) error {
 // checkTools fails early, with the fix, when a tool the bench needs is missing.
 func checkTools() error {
 	for _, t := range []string{"ffmpeg", "ffprobe", "pdfinfo", "pdfimages", "pdftotext"} {
-		if _, err := lookPath(t); err != nil {
+		if _, err := exec.LookPath(t); err != nil {
 			return fmt.Errorf("%s is not installed: run `make tools` (ffmpeg and poppler-utils)", t)
 		}
 	}
 	return nil
 }
-
-// settle writes back dirty pages left by the previous step, so one
-// measurement does not pay for another's writes.
-func settle() { syscall.Sync() }
-
-// byteSize is a flag value in bytes that also reads KiB, MiB and GiB.
-type byteSize int64
-
-func (s *byteSize) String() string { return human(int64(*s)) }
-
-func (s *byteSize) Set(v string) error {
-	v = strings.TrimSpace(v)
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
-		if strings.HasSuffix(v, u.suffix) {
-			v, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return fmt.Errorf("%q is not a size: use bytes or a number with KiB, MiB or GiB", v)
-	}
-	*s = byteSize(n * mult)
-	return nil
-}
-
-// human prints a byte count the way the flags take it.
-func human(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -34,16 +34,3 @@ func TestRun(t *testing.T) {
 		t.Errorf("temp dir left behind: %v", left)
 	}
 }
-
-func TestByteSize(t *testing.T) {
-	for in, want := range map[string]int64{"1GiB": 1 << 30, "256MiB": 256 << 20, "8M": 8 << 20, "1048576": 1 << 20, "12 MiB": 12 << 20} {
-		var s byteSize
-		if err := s.Set(in); err != nil || int64(s) != want {
-			t.Errorf("Set(%q) = %d, %v; want %d", in, s, err, want)
-		}
-	}
-	var s byteSize
-	if err := s.Set("lots"); err == nil {
-		t.Error("Set(\"lots\") succeeded, want an error")
-	}
-}

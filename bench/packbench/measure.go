@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/inspection"
 )
 
@@ -31,7 +32,7 @@ type row struct {
 	ttfb     time.Duration // the request to the response headers
 	mark     time.Duration // the request to the end of the originals in the zip
 	mem      serverMemory
-	cpu      cpuUse
+	cpu      benchkit.CPUUse
 	checked  string   // what was verified, in words
 	notes    []string // what a reader should know, e.g. a PDF without stills
 }
@@ -61,7 +62,7 @@ func (b *bench) step(ctx context.Context, name string, fn func(context.Context, 
 		return row{}, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer srv.stop()
-	settle()
+	benchkit.Settle()
 	r, problems, err := fn(ctx, srv)
 	if err != nil {
 		return row{}, nil, fmt.Errorf("%s: %w", name, err)
@@ -71,31 +72,31 @@ func (b *bench) step(ctx context.Context, name string, fn func(context.Context, 
 
 // observe runs fn while sampling the server's RSS and measuring the CPU
 // time of the bench, the server, its children and MinIO.
-func (b *bench) observe(srv *rbServer, fn func() error) (serverMemory, cpuUse, error) {
-	pid := srv.proc.pid()
-	before, err := readMemory(pid)
+func (b *bench) observe(srv *rbServer, fn func() error) (serverMemory, benchkit.CPUUse, error) {
+	pid := srv.proc.PID()
+	before, err := benchkit.ReadMemory(pid)
 	if err != nil {
-		return serverMemory{}, cpuUse{}, fmt.Errorf("server memory: %w", err)
+		return serverMemory{}, benchkit.CPUUse{}, fmt.Errorf("server memory: %w", err)
 	}
-	cpu, err := startCPU(pid, b.minio.proc.pid())
+	cpu, err := benchkit.StartCPU(pid, b.minio.Proc.PID())
 	if err != nil {
-		return serverMemory{}, cpuUse{}, err
+		return serverMemory{}, benchkit.CPUUse{}, err
 	}
-	s := sampleRSS(pid, rssSampleTick)
+	s := benchkit.SampleRSSWithChildren(pid, rssSampleTick)
 	ferr := fn()
-	serr := s.stop()
-	used, cerr := cpu.stop()
+	serr := s.Stop()
+	used, cerr := cpu.Stop()
 	if ferr != nil {
-		return serverMemory{}, cpuUse{}, srv.exitedErr(ferr)
+		return serverMemory{}, benchkit.CPUUse{}, srv.proc.Explain(ferr)
 	}
 	if err := errors.Join(serr, cerr); err != nil {
-		return serverMemory{}, cpuUse{}, fmt.Errorf("server resources: %w", err)
+		return serverMemory{}, benchkit.CPUUse{}, fmt.Errorf("server resources: %w", err)
 	}
-	after, err := readMemory(pid)
+	after, err := benchkit.ReadMemory(pid)
 	if err != nil {
-		return serverMemory{}, cpuUse{}, fmt.Errorf("server memory: %w", err)
+		return serverMemory{}, benchkit.CPUUse{}, fmt.Errorf("server memory: %w", err)
 	}
-	return serverMemory{before: before.rss, peak: s.peak, treePeak: s.treePeak, hwm: after.hwm, samples: s.samples}, used, nil
+	return serverMemory{before: before.RSS, peak: s.Peak, treePeak: s.TreePeak, hwm: after.HWM, samples: s.Samples}, used, nil
 }
 
 // download is one GET's outcome.
@@ -131,20 +132,20 @@ func (m *markWriter) Write(p []byte) (int, error) {
 func (s *rbServer) get(ctx context.Context, path, dst string, mark int64) (download, error) {
 	ctx, cancel := context.WithTimeout(ctx, packTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", s.base+path, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", s.Base+path, nil)
 	if err != nil {
 		return download{}, err
 	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Authorization", "Bearer "+s.Token)
 	f, err := os.Create(dst)
 	if err != nil {
 		return download{}, err
 	}
 	defer f.Close()
 	start := time.Now()
-	res, err := s.http.Do(req)
+	res, err := s.HTTP.Do(req)
 	if err != nil {
-		return download{}, s.exitedErr(fmt.Errorf("GET %s: %w", path, err))
+		return download{}, s.proc.Explain(fmt.Errorf("GET %s: %w", path, err))
 	}
 	defer res.Body.Close()
 	d := download{ttfb: time.Since(start), header: res.Header}
@@ -156,7 +157,7 @@ func (s *rbServer) get(ctx context.Context, path, dst string, mark int64) (downl
 	d.bytes, err = io.Copy(mw, res.Body)
 	d.elapsed, d.mark = time.Since(start), mw.at
 	if err != nil {
-		return download{}, s.exitedErr(fmt.Errorf("GET %s after %d bytes: %w", path, d.bytes, err))
+		return download{}, s.proc.Explain(fmt.Errorf("GET %s after %d bytes: %w", path, d.bytes, err))
 	}
 	if res.ContentLength >= 0 && d.bytes != res.ContentLength {
 		return download{}, fmt.Errorf("GET %s: %d bytes, Content-Length said %d", path, d.bytes, res.ContentLength)
@@ -195,7 +196,7 @@ func (b *bench) measureOriginals(ctx context.Context, srv *rbServer) (row, []str
 	var problems []string
 	for _, f := range b.files {
 		path := filepath.Join(dir, f.mediaID)
-		size, sum, err := hashFile(path)
+		size, sum, err := benchkit.HashFile(path)
 		if err != nil {
 			return row{}, nil, err
 		}
@@ -306,7 +307,7 @@ func (b *bench) checkZip(path string) (problems, docs []string, err error) {
 			problems = append(problems, fmt.Sprintf("evidence.zip: %s: %v", mfile.Path, err))
 			continue
 		}
-		size, sum, err := hashReader(rc)
+		size, sum, err := benchkit.HashReader(rc)
 		rc.Close()
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("evidence.zip: %s: %v", mfile.Path, err))
@@ -326,7 +327,7 @@ func (b *bench) checkZip(path string) (problems, docs []string, err error) {
 			problems = append(problems, fmt.Sprintf("evidence.zip lacks %s, which manifest.json lists", doc))
 			continue
 		}
-		docs = append(docs, fmt.Sprintf("%s %s", doc, human(int64(zf.UncompressedSize64))))
+		docs = append(docs, fmt.Sprintf("%s %s", doc, benchkit.Human(int64(zf.UncompressedSize64))))
 	}
 	return problems, docs, nil
 }

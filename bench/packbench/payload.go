@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -26,6 +23,7 @@ import (
 	"github.com/boombuler/barcode/code128"
 	"github.com/boombuler/barcode/qr"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/inspection"
 )
 
@@ -40,6 +38,12 @@ type upload struct {
 	filename    string
 	capturedAt  time.Time
 	mediaID     string // given at upload
+}
+
+// media is f as the server is told of it, for the inspection insp.
+func (f upload) media(insp string) benchkit.Media {
+	return benchkit.Media{Path: f.path, Size: f.size, SHA256: f.sha256, InspectionID: insp, Kind: f.kind,
+		ContentType: f.contentType, Filename: f.filename, CapturedAt: f.capturedAt}
 }
 
 // trackingNumber is what the label photo's barcodes say and the
@@ -73,7 +77,7 @@ func (b *bench) prepareFiles(ctx context.Context) ([]upload, error) {
 	var video *upload
 	if o.VideoSize > 0 {
 		path := filepath.Join(dir, fmt.Sprintf("unboxing-%d-%s.webm", o.VideoSize, recipe))
-		made, err := cached(path, func(tmp string) error { return makeVideo(ctx, tmp, o.VideoSize) })
+		made, err := benchkit.Cached(path, func(tmp string) error { return makeVideo(ctx, tmp, o.VideoSize) })
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +109,7 @@ func (b *bench) prepareFiles(ctx context.Context) ([]upload, error) {
 			if kind == inspection.MediaLabelCloseup {
 				label = b.tracking
 			}
-			made[i], errs[i] = cached(path, func(tmp string) error { return makePhoto(tmp, o.PhotoW, o.PhotoH, uint64(i+1), label) })
+			made[i], errs[i] = benchkit.Cached(path, func(tmp string) error { return makePhoto(tmp, o.PhotoW, o.PhotoH, uint64(i+1), label) })
 		})
 	}
 	wg.Wait()
@@ -127,7 +131,7 @@ func (b *bench) prepareFiles(ctx context.Context) ([]upload, error) {
 	for i := range files {
 		f := &files[i]
 		var err error
-		if f.size, f.sha256, err = hashFile(f.path); err != nil {
+		if f.size, f.sha256, err = benchkit.HashFile(f.path); err != nil {
 			return nil, err
 		}
 		if f.kind != inspection.MediaUnboxingVideo {
@@ -135,10 +139,10 @@ func (b *bench) prepareFiles(ctx context.Context) ([]upload, error) {
 		}
 	}
 	b.logf("photos: %d JPEGs %dx%d, %s together (%s to %s each); the first is the label close-up (Code 128 + QR of %s)\n",
-		o.Photos, o.PhotoW, o.PhotoH, human(photoBytes), human(minSize(files[:o.Photos])), human(maxSize(files[:o.Photos])), b.tracking)
+		o.Photos, o.PhotoW, o.PhotoH, benchkit.Human(photoBytes), benchkit.Human(minSize(files[:o.Photos])), benchkit.Human(maxSize(files[:o.Photos])), b.tracking)
 	if video != nil {
 		v := files[len(files)-1]
-		b.logf("video: %s, %s (%s)\n", filepath.Base(v.path), human(v.size), describeVideo(ctx, v.path))
+		b.logf("video: %s, %s (%s)\n", filepath.Base(v.path), benchkit.Human(v.size), describeVideo(ctx, v.path))
 	}
 	b.logf("hashed the files in %.1f s\n", time.Since(start).Seconds())
 	return files, nil
@@ -158,41 +162,6 @@ func maxSize(fs []upload) int64 {
 		n = max(n, f.size)
 	}
 	return n
-}
-
-// cached makes path with make, unless it exists already; make writes a
-// temporary name that is renamed into place, so an interrupted run leaves
-// no half file to be reused.
-func cached(path string, make func(tmp string) error) (made bool, err error) {
-	if _, err := os.Stat(path); err == nil {
-		return false, nil
-	}
-	tmp := path + ".tmp-" + strconv.Itoa(os.Getpid()) + filepath.Ext(path)
-	defer os.Remove(tmp)
-	if err := make(tmp); err != nil {
-		return false, err
-	}
-	return true, os.Rename(tmp, path)
-}
-
-func hashFile(path string) (int64, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	n, sum, err := hashReader(f)
-	if err != nil {
-		return 0, "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return n, sum, nil
-}
-
-// hashReader reads r to the end and returns its length and SHA-256.
-func hashReader(r io.Reader) (int64, string, error) {
-	h := sha256.New()
-	n, err := io.Copy(h, r)
-	return n, hex.EncodeToString(h.Sum(nil)), err
 }
 
 // makePhoto writes a w x h JPEG at the quality phones use: soft shapes and

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/inspection"
 )
 
@@ -28,8 +29,8 @@ func (b *bench) printReport(rows []row) {
 			ratio = fmt.Sprintf("%.2fx", r.elapsed.Seconds()/base.elapsed.Seconds())
 		}
 		fmt.Fprintf(out, line, r.name, fmt.Sprintf("%.2f", r.elapsed.Seconds()), fmt.Sprintf("%.2f s", r.ttfb.Seconds()),
-			human(r.bytes), fmt.Sprintf("%.1f", r.mibps()), ratio, mib(r.mem.before),
-			fmt.Sprintf("%s (%d)", mib(r.mem.peak), r.mem.samples), mib(r.mem.hwm), mib(r.mem.treePeak))
+			benchkit.Human(r.bytes), fmt.Sprintf("%.1f", r.mibps()), ratio, benchkit.MiB(r.mem.before),
+			fmt.Sprintf("%s (%d)", benchkit.MiB(r.mem.peak), r.mem.samples), benchkit.MiB(r.mem.hwm), benchkit.MiB(r.mem.treePeak))
 	}
 	fmt.Fprintf(out, "(seconds: the request to the last byte, saved to a file; for the baseline the sum of its GETs, one after\n"+
 		" another, and its first byte the slowest of them; time vs baseline: this step's seconds / the baseline's;\n"+
@@ -42,8 +43,8 @@ func (b *bench) printReport(rows []row) {
 	fmt.Fprintf(out, res, "step", "bench", "server", "ffmpeg", "MinIO", "kernel", "others", "cores busy")
 	for _, r := range rows {
 		c := r.cpu
-		fmt.Fprintf(out, res, r.name, secs(c.client), secs(c.server), secs(c.ffmpeg), secs(c.minio), secs(c.kernel),
-			secs(c.others()), fmt.Sprintf("%.2f", c.total().Seconds()/r.elapsed.Seconds()))
+		fmt.Fprintf(out, res, r.name, secs(c.Bench), secs(c.Server), secs(c.ServerChildren), secs(c.MinIO), secs(c.Kernel),
+			secs(c.Others()), fmt.Sprintf("%.2f", c.Total().Seconds()/r.elapsed.Seconds()))
 	}
 	fmt.Fprintf(out, "(user + system time over the step from /proc/PID/stat; ffmpeg: the server's children, counted when they\n"+
 		" end; kernel: interrupts and kernel threads; others: the rest of the machine (/proc/stat), which competes for\n"+
@@ -70,21 +71,21 @@ func (b *bench) printReport(rows []row) {
 	what := fmt.Sprintf("%d photos", photos)
 	for _, f := range b.files {
 		if f.kind == inspection.MediaUnboxingVideo {
-			what += " + " + human(f.size) + " video"
+			what += " + " + benchkit.Human(f.size) + " video"
 		}
 	}
 	fmt.Fprintf(out, "\npack for %s: %.1f s, peak RSS %s (the server; %s with its ffmpeg children)\n",
-		what, zipRow.elapsed.Seconds(), mib(zipRow.mem.maxRSS()), mib(zipRow.mem.treePeak))
+		what, zipRow.elapsed.Seconds(), benchkit.MiB(zipRow.mem.maxRSS()), benchkit.MiB(zipRow.mem.treePeak))
 	var originals int64
 	for _, f := range b.files {
 		originals += f.size
 	}
 	fmt.Fprintf(out, "  the zip moved %s at %.1f MiB/s, %.2fx the baseline's %.1f MiB/s (its %d GETs one after another):\n",
-		human(zipRow.bytes), zipRow.mibps(), zipRow.mibps()/base.mibps(), base.mibps(), len(b.files))
+		benchkit.Human(zipRow.bytes), zipRow.mibps(), zipRow.mibps()/base.mibps(), base.mibps(), len(b.files))
 	if zipRow.mark > 0 {
 		fmt.Fprintf(out, "  its originals (%s, first in the zip) took %.1f s (%.1f MiB/s, %.2fx the baseline's time), the rest\n"+
 			"  (label card, evidence.pdf, audit events, texts) %.1f s more; evidence.pdf alone took %.1f s\n",
-			human(originals), zipRow.mark.Seconds(), float64(originals)/(1<<20)/zipRow.mark.Seconds(),
+			benchkit.Human(originals), zipRow.mark.Seconds(), float64(originals)/(1<<20)/zipRow.mark.Seconds(),
 			zipRow.mark.Seconds()/base.elapsed.Seconds(), (zipRow.elapsed - zipRow.mark).Seconds(), pdfRow.elapsed.Seconds())
 	}
 }

@@ -5,17 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/inspection"
 	"github.com/returnbench/returnbench/labels"
 	"github.com/returnbench/returnbench/store"
@@ -35,10 +32,8 @@ const (
 // client. Every process of a run serves the same data dir and bucket, so
 // what one uploaded the next one packs.
 type rbServer struct {
-	proc  *child
-	base  string
-	token string
-	http  *http.Client
+	benchkit.Client
+	proc *benchkit.Child
 }
 
 // serverDir is the data dir all the run's server processes share.
@@ -48,9 +43,8 @@ func (b *bench) serverDir() string { return filepath.Join(b.tmp, "server") }
 // files (the video it copies for ffmpeg) into the bench's temp dir, so that
 // a server killed halfway leaves nothing behind.
 func (b *bench) serverEnv() []string {
-	return append(cleanEnv("RETURNBENCH_S3_ENDPOINT="+b.minio.endpoint, "RETURNBENCH_S3_ACCESS_KEY="+b.minio.accessKey,
-		"RETURNBENCH_S3_SECRET_KEY="+b.minio.secretKey, "RETURNBENCH_S3_BUCKET="+benchBucket,
-		"TMPDIR="+filepath.Join(b.tmp, "server-tmp")), b.opts.ServerEnv...)
+	env := benchkit.CleanEnv(b.minio.ServerEnv(benchBucket)...)
+	return append(append(env, "TMPDIR="+filepath.Join(b.tmp, "server-tmp")), b.opts.ServerEnv...)
 }
 
 // setUp creates the lead, the inspection and its files: it starts a server,
@@ -64,12 +58,8 @@ func (b *bench) setUp(ctx context.Context, files []upload) error {
 	if err := os.MkdirAll(filepath.Join(b.tmp, "server-tmp"), 0o750); err != nil {
 		return err
 	}
-	// The user exists before the server starts, so it prints no setup link.
-	add := exec.CommandContext(ctx, b.bin, "user", "add", benchUser, "--role", "lead", "--data-dir", dir)
-	add.Env = b.serverEnv()
-	add.Stdin = strings.NewReader(benchPassword + "\n")
-	if out, err := add.CombinedOutput(); err != nil {
-		return fmt.Errorf("returnbench user add: %w\n%s", err, out)
+	if err := benchkit.AddUser(ctx, b.bin, b.serverEnv(), benchUser, "lead", benchPassword, "--data-dir", dir); err != nil {
+		return err
 	}
 	srv, err := b.startServer(ctx)
 	if err != nil {
@@ -86,18 +76,19 @@ func (b *bench) setUp(ctx context.Context, files []upload) error {
 	var total int64
 	for i := range files {
 		f := &files[i]
-		d, err := srv.tusUpload(ctx, b.insp, f, b.opts.Chunk)
+		var d time.Duration
+		f.mediaID, d, err = srv.Upload(ctx, f.media(b.insp), b.opts.Chunk)
 		if err != nil {
-			return fmt.Errorf("upload %s: %w", f.filename, err)
+			return fmt.Errorf("upload %s: %w", f.filename, srv.proc.Explain(err))
 		}
 		total += f.size
 		if f.kind == inspection.MediaUnboxingVideo {
-			b.logf("uploaded the %s video in %.1f s (%.0f MiB/s)\n", human(f.size), d.Seconds(), float64(f.size)/(1<<20)/d.Seconds())
+			b.logf("uploaded the %s video in %.1f s (%.0f MiB/s)\n", benchkit.Human(f.size), d.Seconds(), float64(f.size)/(1<<20)/d.Seconds())
 		}
 	}
 	b.files = files
 	b.logf("uploaded %d files, %s, with tus in %.1f s; each verified (status, SHA-256, size)\n",
-		len(files), human(total), time.Since(start).Seconds())
+		len(files), benchkit.Human(total), time.Since(start).Seconds())
 
 	if err := srv.complete(ctx, b.insp); err != nil {
 		return err
@@ -109,18 +100,13 @@ func (b *bench) setUp(ctx context.Context, files []upload) error {
 // startServer runs `returnbench serve` on the run's data dir, waits until
 // it answers and signs in.
 func (b *bench) startServer(ctx context.Context) (*rbServer, error) {
-	addr, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	dir := b.serverDir()
-	proc, err := startChild("returnbench", b.bin, []string{"serve", "--addr", addr, "--data-dir", dir}, b.serverEnv(),
-		filepath.Join(dir, "server.log"))
+	proc, base, err := benchkit.StartServer(ctx, b.bin, []string{"--data-dir", dir}, b.serverEnv(), filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
 	b.children = append(b.children, proc)
-	s := &rbServer{proc: proc, base: "http://" + addr, http: &http.Client{
+	s := &rbServer{proc: proc, Client: benchkit.Client{Base: base, HTTP: &http.Client{
 		Transport: &http.Transport{
 			Proxy:               nil, // loopback only, whatever the environment says
 			MaxIdleConnsPerHost: 16,
@@ -130,12 +116,9 @@ func (b *bench) startServer(ctx context.Context) (*rbServer, error) {
 			WriteBufferSize: 256 << 10,
 			ReadBufferSize:  256 << 10,
 		},
-	}}
-	if err := proc.waitLive(ctx, s.base+"/readyz", 30*time.Second); err != nil {
-		s.stop()
-		return nil, err
-	}
-	if err := s.login(ctx); err != nil {
+	}}}
+	if err := s.Login(ctx, benchUser, benchPassword); err != nil {
+		err = proc.Explain(err)
 		s.stop()
 		return nil, err
 	}
@@ -146,7 +129,7 @@ func (b *bench) startServer(ctx context.Context) (*rbServer, error) {
 // scanned code is the one on the label photo, so the card has a code to
 // match.
 func createInspection(ctx context.Context, dir, scanned string) (string, error) {
-	st, err := store.Open(ctx, store.Config{DataDir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	st, err := store.Open(ctx, store.Config{DataDir: dir, Log: benchkit.QuietLog()})
 	if err != nil {
 		return "", fmt.Errorf("open the server's database: %w", err)
 	}
@@ -178,15 +161,14 @@ func (s *rbServer) complete(ctx context.Context, id string) error {
 		mut(2, "inspection.complete", map[string]any{"id": id, "base_version": 2}),
 	}
 	body, _ := json.Marshal(rbsync.PushRequest{ClientID: clientID, Mutations: muts})
-	req, err := http.NewRequestWithContext(ctx, "POST", s.base+"/api/v1/sync/push", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, "POST", s.Base+"/api/v1/sync/push", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.token)
 	var out rbsync.PushResponse
-	if err := s.getJSON(req, &out); err != nil {
-		return fmt.Errorf("sync push: %w", err)
+	if err := s.Do(req, &out); err != nil {
+		return fmt.Errorf("sync push: %w", s.proc.Explain(err))
 	}
 	if len(out.Results) != len(muts) {
 		return fmt.Errorf("sync push: %d results for %d mutations", len(out.Results), len(muts))
@@ -203,70 +185,8 @@ func (s *rbServer) complete(ctx context.Context, id string) error {
 	return nil
 }
 
-func (s *rbServer) login(ctx context.Context) error {
-	body, _ := json.Marshal(map[string]string{"username": benchUser, "password": benchPassword})
-	req, err := http.NewRequestWithContext(ctx, "POST", s.base+"/api/v1/auth/login", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	var out struct {
-		Token string `json:"token"`
-	}
-	if err := s.getJSON(req, &out); err != nil {
-		return fmt.Errorf("log in: %w", err)
-	}
-	s.token = out.Token
-	return nil
-}
-
-// mediaMeta asks the server what it knows of a media file.
-func (s *rbServer) mediaMeta(ctx context.Context, id string) (status, sha256 string, size int64, err error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", s.base+"/api/v1/media/"+id+"/meta", nil)
-	if err != nil {
-		return "", "", 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	var out struct {
-		Status string `json:"status"`
-		SHA256 string `json:"sha256"`
-		Size   int64  `json:"size"`
-	}
-	if err := s.getJSON(req, &out); err != nil {
-		return "", "", 0, err
-	}
-	return out.Status, out.SHA256, out.Size, nil
-}
-
-// getJSON sends req and decodes a 200 answer into out.
-func (s *rbServer) getJSON(req *http.Request, out any) error {
-	res, err := s.http.Do(req)
-	if err != nil {
-		return s.exitedErr(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: status %d: %.300s", req.Method, req.URL.Path, res.StatusCode, body)
-	}
-	return json.Unmarshal(body, out)
-}
-
-// exitedErr adds the end of the server's log to err when the server died.
-func (s *rbServer) exitedErr(err error) error {
-	if s.proc.exited() {
-		return fmt.Errorf("%w: %v\n%s", errExited, err, s.proc.logTail())
-	}
-	return err
-}
-
 // stop ends the server process and its client's connections.
 func (s *rbServer) stop() {
-	s.http.CloseIdleConnections()
-	s.proc.stop()
+	s.HTTP.CloseIdleConnections()
+	s.proc.Kill()
 }

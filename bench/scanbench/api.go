@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/inspection"
 	"github.com/returnbench/returnbench/server"
 )
@@ -23,10 +21,8 @@ const (
 
 // api is a real returnbench server on a loopback port and a signed-in client.
 type api struct {
-	srv   *server.Server
-	base  string
-	token string
-	http  *http.Client
+	benchkit.Client
+	srv *server.Server
 }
 
 // startAPI starts the server on the bench's database, the way the server
@@ -34,7 +30,7 @@ type api struct {
 func startAPI(ctx context.Context, dir string, conns int) (*api, error) {
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://localhost:8080",
 		SessionTTL: time.Hour, Now: time.Now}
-	srv, err := server.New(ctx, cfg, quietLog())
+	srv, err := server.New(ctx, cfg, benchkit.QuietLog())
 	if err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
 	}
@@ -42,12 +38,11 @@ func startAPI(ctx context.Context, dir string, conns int) (*api, error) {
 		srv.Close()
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	a := &api{
-		srv:  srv,
-		base: "http://" + srv.Addr(),
+	a := &api{srv: srv, Client: benchkit.Client{
+		Base: "http://" + srv.Addr(),
 		// Keep-alive connections, one per goroutine, as a scanning station's
 		// browser holds: the figures are lookups, not TCP handshakes.
-		http: &http.Client{
+		HTTP: &http.Client{
 			Timeout: 30 * time.Second,
 			Transport: &http.Transport{
 				Proxy:               nil, // loopback only, whatever the environment says
@@ -56,7 +51,7 @@ func startAPI(ctx context.Context, dir string, conns int) (*api, error) {
 				IdleConnTimeout:     time.Minute,
 			},
 		},
-	}
+	}}
 	// The user exists before Serve, so the server has no reason to print a
 	// setup link.
 	if err := ensureUser(ctx, srv); err != nil {
@@ -64,7 +59,7 @@ func startAPI(ctx context.Context, dir string, conns int) (*api, error) {
 		return nil, err
 	}
 	go srv.Serve(context.Background())
-	if err := a.login(ctx); err != nil {
+	if err := a.Login(ctx, benchUser, benchPassword); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -84,64 +79,27 @@ func ensureUser(ctx context.Context, srv *server.Server) error {
 	return nil
 }
 
-func (a *api) login(ctx context.Context) error {
-	body, _ := json.Marshal(map[string]string{"username": benchUser, "password": benchPassword})
-	req, err := http.NewRequestWithContext(ctx, "POST", a.base+"/api/v1/auth/login", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	var out struct {
-		Token string `json:"token"`
-	}
-	if err := a.do(req, &out); err != nil {
-		return fmt.Errorf("log in: %w", err)
-	}
-	a.token = out.Token
-	return nil
-}
-
 // scan asks the API what a code finds and counts the returns in the answer.
 func (a *api) scan(ctx context.Context, code string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", a.base+"/api/v1/scan/"+url.PathEscape(code), nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", a.Base+"/api/v1/scan/"+url.PathEscape(code), nil)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
 	var out struct {
 		Returns []struct {
 			ID string `json:"id"`
 		} `json:"returns"`
 	}
-	if err := a.do(req, &out); err != nil {
+	if err := a.Do(req, &out); err != nil {
 		return 0, err
 	}
 	return len(out.Returns), nil
-}
-
-// do sends req and decodes a 200 answer into out; any other status is an
-// error carrying the start of the body. The body is read to its end so the
-// connection goes back to the pool.
-func (a *api) do(req *http.Request, out any) error {
-	res, err := a.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: status %d: %.200s", req.Method, req.URL.Path, res.StatusCode, body)
-	}
-	return json.Unmarshal(body, out)
 }
 
 // Close stops the server, which also closes its store.
 func (a *api) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	a.http.CloseIdleConnections()
+	a.HTTP.CloseIdleConnections()
 	return a.srv.Shutdown(ctx)
 }

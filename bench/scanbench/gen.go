@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // Random streams of one seed: the returns, the codes sampled from them and
@@ -78,7 +80,7 @@ func newReturnGen(seed uint64, rows int) *returnGen {
 	for i := range g.products {
 		g.products[i] = product{
 			fnsku: fnsku(g.rng),
-			asin:  "B0" + randomString(g.rng, upperAlnum, 8),
+			asin:  "B0" + benchkit.RandomString(g.rng, upperAlnum, 8),
 			sku:   fmt.Sprintf("SKU-%06d", i),
 			name:  fmt.Sprintf("Product %d", i),
 		}
@@ -140,7 +142,7 @@ func anyCode(r *rand.Rand) string {
 // upsNumber is 1Z, a 6-character shipper account, a 2-digit service, a
 // 7-digit package number and the check digit labels.Classify verifies.
 func upsNumber(r *rand.Rand) string {
-	body := randomString(r, upperAlnum, 6) + randomString(r, digits, 9)
+	body := benchkit.RandomString(r, upperAlnum, 6) + benchkit.RandomString(r, digits, 9)
 	return "1Z" + body + string(upsCheckDigit(body))
 }
 
@@ -166,22 +168,14 @@ func amazonOrderID(r *rand.Rand) string {
 	return fmt.Sprintf("%03d-%07d-%07d", 100+r.IntN(900), r.IntN(10_000_000), r.IntN(10_000_000))
 }
 
-func amazonLogistics(r *rand.Rand) string { return "TBA" + randomString(r, digits, 12) }
+func amazonLogistics(r *rand.Rand) string { return "TBA" + benchkit.RandomString(r, digits, 12) }
 
 // amazonRMA ends RRMA and keeps mixed case, as Amazon's do.
-func amazonRMA(r *rand.Rand) string { return "D" + randomString(r, mixedAlnum, 8) + "RRMA" }
+func amazonRMA(r *rand.Rand) string { return "D" + benchkit.RandomString(r, mixedAlnum, 8) + "RRMA" }
 
-func fbaLPN(r *rand.Rand) string { return "LPN" + randomString(r, upperAlnum, 10) }
+func fbaLPN(r *rand.Rand) string { return "LPN" + benchkit.RandomString(r, upperAlnum, 10) }
 
-func fnsku(r *rand.Rand) string { return "X00" + randomString(r, upperAlnum, 7) }
-
-func randomString(r *rand.Rand, alphabet string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alphabet[r.IntN(len(alphabet))]
-	}
-	return string(b)
-}
+func fnsku(r *rand.Rand) string { return "X00" + benchkit.RandomString(r, upperAlnum, 7) }
 
 // randomUUID is a version 4 UUID drawn from the seeded generator, like the
 // ids the store makes, but reproducible.

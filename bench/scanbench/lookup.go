@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/url"
 	"strings"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/labels"
 	"github.com/returnbench/returnbench/store"
 )
@@ -31,13 +31,7 @@ type direct struct {
 // openDirect opens a read pool with the pragmas the store's readers get, so
 // the baseline differs from the store only in what runs on top of SQLite.
 func openDirect(ctx context.Context, path string, conns int) (*direct, error) {
-	q := url.Values{}
-	q.Set("_busy_timeout", "10000")
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_foreign_keys", "on")
-	q.Set("mode", "ro")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open("sqlite3", benchkit.StoreDSN(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("open read pool: %w", err)
 	}

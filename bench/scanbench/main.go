@@ -16,14 +16,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/store"
 )
 
@@ -40,18 +38,7 @@ type options struct {
 // beside the figure, never enforced: timing depends on the machine.
 const targetP99 = 5 * time.Millisecond
 
-func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if err != nil {
-		os.Exit(2) // flag has printed the problem and the usage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, opts, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "scanbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Main("scanbench", parseFlags, run) }
 
 func parseFlags(args []string) (options, error) {
 	var o options
@@ -78,7 +65,7 @@ func run(ctx context.Context, opts options, out io.Writer) error {
 
 	// store.Open applies the migrations, so the returns table and its
 	// indexes are exactly the ones the server runs on.
-	st, err := store.Open(ctx, store.Config{DataDir: dir, Log: quietLog()})
+	st, err := store.Open(ctx, store.Config{DataDir: dir, Log: benchkit.QuietLog()})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -139,11 +126,4 @@ func dataDir(dir string) (string, func(), error) {
 		return "", nil, fmt.Errorf("create temp dir: %w", err)
 	}
 	return tmp, func() { os.RemoveAll(tmp) }, nil
-}
-
-// quietLog keeps the store and server quiet on the terminal, but still
-// formats every line, so the server's per-request logging is part of what
-// the HTTP figures measure.
-func quietLog() *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/labels"
 )
 
@@ -115,16 +115,7 @@ func lookups(ctx context.Context, find lookupFunc, codes []code, n, concurrency 
 
 func (r result) throughput() float64 { return float64(len(r.latencies)) / r.elapsed.Seconds() }
 
-func (r result) percentile(p float64) time.Duration { return percentile(r.latencies, p) }
-
-// percentile is the nearest-rank percentile p (0-100] of sorted latencies.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
-}
+func (r result) percentile(p float64) time.Duration { return benchkit.Percentile(r.latencies, p) }
 
 // printSample says what is being looked up, so figures from runs with
 // different mixes are not compared as if alike.
@@ -160,10 +151,7 @@ func printResults(out io.Writer, opts options, results []result) {
 	}
 
 	scan := results[len(results)-1]
-	outcome := "PASS"
-	if scan.percentile(99) >= targetP99 {
-		outcome = "MISS"
-	}
+	outcome := benchkit.PassOrMiss(scan.percentile(99) < targetP99)
 	printByKind(out, results)
 	fmt.Fprintf(out, "\nscan p99 at %d rows: %s ms (target < %d ms): %s\n", opts.Rows, ms(scan.percentile(99)), targetP99.Milliseconds(), outcome)
 
@@ -194,7 +182,7 @@ func printByKind(out io.Writer, results []result) {
 	for _, k := range kinds {
 		fmt.Fprintf(out, "%-18s  %8d", k, len(results[0].byKind[k]))
 		for _, r := range results {
-			fmt.Fprintf(out, "  %10s", ms(percentile(r.byKind[k], 99)))
+			fmt.Fprintf(out, "  %10s", ms(benchkit.Percentile(r.byKind[k], 99)))
 		}
 		fmt.Fprintln(out)
 	}

@@ -56,7 +56,7 @@ func loadDSN(path string) string {
 func fillSQLite(ctx context.Context, db *database, gen *feedGen, n int) (loadStats, error) {
 	var st loadStats
 	start := time.Now()
-	sdb, err := sql.Open("sqlite3", loadDSN(db.sqlitePath()))
+	sdb, err := sql.Open("sqlite3", loadDSN(db.SQLitePath()))
 	if err != nil {
 		return st, fmt.Errorf("open loader: %w", err)
 	}
@@ -135,7 +135,7 @@ func sqliteInsert(k int) string {
 func fillPostgres(ctx context.Context, db *database, gen *feedGen, n int) (loadStats, error) {
 	var st loadStats
 	start := time.Now()
-	conn, err := pgx.Connect(ctx, db.url)
+	conn, err := pgx.Connect(ctx, db.URL)
 	if err != nil {
 		return st, fmt.Errorf("connect loader: %w", err)
 	}

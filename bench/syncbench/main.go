@@ -32,14 +32,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/url"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/store"
 )
 
@@ -68,18 +63,7 @@ const (
 	goalPullP99    = 50 * time.Millisecond
 )
 
-func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if err != nil {
-		os.Exit(2) // flag has printed the problem and the usage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, opts, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "syncbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Main("syncbench", parseFlags, run) }
 
 func parseFlags(args []string) (options, error) {
 	o := options{}
@@ -93,20 +77,12 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.Pulls, "pulls", 1000, "timed pulls per method")
 	fs.IntVar(&o.PageSize, "page", 500, "changes per pull")
 	fs.StringVar(&o.DB, "db", "both", "sqlite, postgres or both")
-	fs.StringVar(&o.Postgres, "postgres", defaultPostgres(), "PostgreSQL server (loopback) to create the bench database on (RETURNBENCH_TEST_POSTGRES)")
+	fs.StringVar(&o.Postgres, "postgres", benchkit.DefaultPostgres(), "PostgreSQL server (loopback) to create the bench database on (RETURNBENCH_TEST_POSTGRES)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temp dirs and the PostgreSQL database, and print where they are")
 	fs.StringVar(&o.Profile, "profile", "", "write CPU profiles of the push and pull phases into this directory")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed for the generated feed and the pulled cursors")
 	fs.DurationVar(&o.Timeout, "timeout", time.Hour, "give up after this long")
 	return o, fs.Parse(args)
-}
-
-// defaultPostgres is the server the tests use (see store/storetest).
-func defaultPostgres() string {
-	if u := os.Getenv("RETURNBENCH_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
 func (o options) validate() error {
@@ -126,7 +102,9 @@ func (o options) validate() error {
 		return err
 	}
 	if o.DB != "sqlite" {
-		return loopbackOnly(o.Postgres)
+		if err := benchkit.CheckLoopback(o.Postgres); err != nil {
+			return fmt.Errorf("-postgres: %w", err)
+		}
 	}
 	return nil
 }
@@ -142,21 +120,6 @@ func (o options) dialects() ([]string, error) {
 		return []string{store.SQLite, store.Postgres}, nil
 	}
 	return nil, fmt.Errorf("-db %q: want sqlite, postgres or both", o.DB)
-}
-
-// loopbackOnly refuses a PostgreSQL server on another host: the bench
-// creates and drops databases and loads it hard, which it does only to a
-// server on this machine.
-func loopbackOnly(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("-postgres: %w", err)
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-		return nil
-	}
-	return fmt.Errorf("-postgres %s: the bench only uses a PostgreSQL server on loopback (127.0.0.1, ::1 or localhost)", u.Redacted())
 }
 
 // run measures each database in turn and writes the report to out. Every
@@ -195,7 +158,7 @@ func benchDialect(ctx context.Context, opts options, dialect string, out io.Writ
 			fmt.Fprintf(out, "kept %s\n", db.describe())
 			return
 		}
-		if derr := db.remove(); derr != nil {
+		if derr := db.Remove(); derr != nil {
 			err = errors.Join(err, derr)
 		}
 	}()
@@ -243,11 +206,4 @@ func mixName(updates float64) string {
 		return "creates only"
 	}
 	return fmt.Sprintf("%.0f%% updates", updates*100)
-}
-
-// quietLog keeps the store and server quiet on the terminal but still
-// formats every line, so the server's per-request logging is part of what
-// the HTTP figures measure.
-func quietLog() *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

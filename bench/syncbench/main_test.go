@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // small is a run that exercises every step on both databases in seconds;
@@ -75,7 +77,7 @@ func TestRun(t *testing.T) {
 
 func databaseExists(tb testing.TB, name string) bool {
 	tb.Helper()
-	admin, err := sql.Open("pgx", defaultPostgres())
+	admin, err := sql.Open("pgx", benchkit.DefaultPostgres())
 	if err != nil {
 		tb.Fatal(err)
 	}

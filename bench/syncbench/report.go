@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"time"
 
+	"github.com/returnbench/returnbench/bench/benchkit"
 	"github.com/returnbench/returnbench/store"
 )
 
@@ -31,9 +30,7 @@ func (r report) pullAPI() timing { return r.pull[len(r.pull)-1] }
 // how busy the machine was: other work on the same cores moves every
 // figure, which is why each is printed beside a baseline from the same run.
 func printSettings(ctx context.Context, out io.Writer, db *database) error {
-	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Fprintf(out, "machine: %d CPUs, load average %s\n", runtime.NumCPU(), strings.Join(strings.Fields(string(load))[:3], " "))
-	}
+	fmt.Fprintf(out, "machine: %d CPUs, load average %s\n", runtime.NumCPU(), benchkit.LoadAverage())
 	if db.dialect == store.SQLite {
 		fmt.Fprintln(out, "settings: the store's DSN (WAL, synchronous=FULL, one write connection, a read pool)")
 		return nil
@@ -66,11 +63,11 @@ func printReport(out io.Writer, r report) {
 	fmt.Fprintf(out, row, "method", "mutations/s", "batch p50 ms", "batch p99 ms", "max ms", "push vs this")
 	push := r.push.timing
 	for _, t := range append([]timing{push}, r.raw...) {
-		fmt.Fprintf(out, row, t.name, fmt.Sprintf("%.0f", t.itemsPerSec()), ms(percentile(t.lat, 50)),
-			ms(percentile(t.lat, 99)), ms(percentile(t.lat, 100)), fmt.Sprintf("%.2fx", push.itemsPerSec()/t.itemsPerSec()))
+		fmt.Fprintf(out, row, t.name, fmt.Sprintf("%.0f", t.itemsPerSec()), ms(benchkit.Percentile(t.lat, 50)),
+			ms(benchkit.Percentile(t.lat, 99)), ms(benchkit.Percentile(t.lat, 100)), fmt.Sprintf("%.2fx", push.itemsPerSec()/t.itemsPerSec()))
 	}
 	fmt.Fprintf(out, "Go heap after GC (server and bench, one process): %s before the push, %s after\n",
-		mib(r.push.heapBefore), mib(r.push.heapAfter))
+		benchkit.MiB(int64(r.push.heapBefore)), benchkit.MiB(int64(r.push.heapAfter)))
 	if r.dialect == store.Postgres {
 		fmt.Fprintf(out, "audit_head (one live row) after the push: %s on disk\n", size(r.push.headBytes))
 	}
@@ -80,9 +77,9 @@ func printReport(out io.Writer, r report) {
 	fmt.Fprintf(out, row, "method", "pages/s", "p50 ms", "p99 ms", "max ms", "p99 vs SQL")
 	base := r.pull[0]
 	for _, t := range r.pull {
-		fmt.Fprintf(out, row, t.name, fmt.Sprintf("%.0f", t.opsPerSec()), ms(percentile(t.lat, 50)),
-			ms(percentile(t.lat, 99)), ms(percentile(t.lat, 100)),
-			fmt.Sprintf("%.1fx", float64(percentile(t.lat, 99))/float64(percentile(base.lat, 99))))
+		fmt.Fprintf(out, row, t.name, fmt.Sprintf("%.0f", t.opsPerSec()), ms(benchkit.Percentile(t.lat, 50)),
+			ms(benchkit.Percentile(t.lat, 99)), ms(benchkit.Percentile(t.lat, 100)),
+			fmt.Sprintf("%.1fx", float64(benchkit.Percentile(t.lat, 99))/float64(benchkit.Percentile(base.lat, 99))))
 	}
 }
 
@@ -93,23 +90,16 @@ func printGoals(out io.Writer, reports []report) {
 	for _, r := range reports {
 		rate := r.push.itemsPerSec()
 		if r.dialect == store.SQLite {
-			fmt.Fprintf(out, "push on SQLite: %.0f mutations/s (goal ≥ %d): %s\n", rate, goalPushSQLite, passOrMiss(rate >= goalPushSQLite))
+			fmt.Fprintf(out, "push on SQLite: %.0f mutations/s (goal ≥ %d): %s\n", rate, goalPushSQLite, benchkit.PassOrMiss(rate >= goalPushSQLite))
 		} else {
 			fmt.Fprintf(out, "push on %s: %.0f mutations/s (no goal set)\n", dialectName(r.dialect), rate)
 		}
 	}
 	for _, r := range reports {
-		p99 := percentile(r.pullAPI().lat, 99)
+		p99 := benchkit.Percentile(r.pullAPI().lat, 99)
 		fmt.Fprintf(out, "pull p99 on %s: %s ms (goal < %d ms): %s\n", dialectName(r.dialect), ms(p99),
-			goalPullP99.Milliseconds(), passOrMiss(p99 < goalPullP99))
+			goalPullP99.Milliseconds(), benchkit.PassOrMiss(p99 < goalPullP99))
 	}
-}
-
-func passOrMiss(ok bool) string {
-	if ok {
-		return "PASS"
-	}
-	return "MISS"
 }
 
 // startProfile writes a CPU profile of this process (the server included)
@@ -135,22 +125,11 @@ func startProfile(dir, name string) (stop func() error, err error) {
 	}, nil
 }
 
-// percentile is the nearest-rank percentile p (0-100] of sorted latencies.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
-
-func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 func size(n int64) string {
 	if n < 1<<20 {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
-	return mib(uint64(n))
+	return benchkit.MiB(n)
 }

@@ -25,13 +25,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // options are the knobs of one run.
@@ -54,26 +51,15 @@ const (
 	rssSampleTick = 50 * time.Millisecond
 )
 
-func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if err != nil {
-		os.Exit(2) // flag has printed the problem and the usage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, opts, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "uploadbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Main("uploadbench", parseFlags, run) }
 
 func parseFlags(args []string) (options, error) {
 	o := options{Size: 1 << 30, ConcurrentSize: 256 << 20, Concurrent: 4, Chunk: 8 << 20, Timeout: 30 * time.Minute}
 	fs := flag.NewFlagSet("uploadbench", flag.ContinueOnError)
-	fs.Var((*byteSize)(&o.Size), "size", "size of the single upload (e.g. 1GiB, 64MiB, 1048576)")
-	fs.Var((*byteSize)(&o.ConcurrentSize), "concurrent-size", "size of each concurrent upload")
+	fs.Var((*benchkit.ByteSize)(&o.Size), "size", "size of the single upload (e.g. 1GiB, 64MiB, 1048576)")
+	fs.Var((*benchkit.ByteSize)(&o.ConcurrentSize), "concurrent-size", "size of each concurrent upload")
 	fs.IntVar(&o.Concurrent, "concurrent", o.Concurrent, "uploads at once in the memory test")
-	fs.Var((*byteSize)(&o.Chunk), "chunk", "bytes per tus PATCH request")
+	fs.Var((*benchkit.ByteSize)(&o.Chunk), "chunk", "bytes per tus PATCH request")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temp dir (test files, server logs and data) and print where it is")
 	fs.StringVar(&o.ServerBin, "server-bin", "", "returnbench binary to run (default: build ./cmd/returnbench into the temp dir)")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "give up after this long")
@@ -95,21 +81,15 @@ func run(ctx context.Context, opts options, out io.Writer) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
-	tmp, err := os.MkdirTemp("", "uploadbench-")
+	tmp, err := benchkit.MakeTempDir("uploadbench-")
 	if err != nil {
-		return fmt.Errorf("create temp dir: %w", err)
+		return err
 	}
 	defer func() {
-		if opts.Keep {
-			fmt.Fprintf(out, "\nkept %s (server logs: */server.log, MinIO: minio/minio.log)\n", tmp)
-			return
-		}
-		if rerr := os.RemoveAll(tmp); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("remove temp dir: %w", rerr))
-		}
+		err = errors.Join(err, benchkit.RemoveTempDir(tmp, opts.Keep, out, "server logs: */server.log, MinIO: minio/minio.log"))
 	}()
 	b := &bench{opts: opts, tmp: tmp, out: out}
-	defer b.stopAll()
+	defer b.children.KillAll()
 	return b.run(ctx)
 }
 
@@ -119,23 +99,16 @@ type bench struct {
 	tmp      string
 	out      io.Writer
 	bin      string
-	minio    *minioServer
-	children []*child // stopped at the end, newest first
-}
-
-func (b *bench) stopAll() {
-	for i := len(b.children) - 1; i >= 0; i-- {
-		b.children[i].stop()
-	}
-	b.children = nil
+	minio    *benchkit.MinIO
+	children benchkit.Children // killed at the end
 }
 
 func (b *bench) run(ctx context.Context) error {
 	o := b.opts
 	fmt.Fprintf(b.out, "uploadbench: %s single upload, %d x %s concurrent, %s tus chunks\n",
-		human(o.Size), o.Concurrent, human(o.ConcurrentSize), human(o.Chunk))
+		benchkit.Human(o.Size), o.Concurrent, benchkit.Human(o.ConcurrentSize), benchkit.Human(o.Chunk))
 
-	bin, err := b.serverBinary(ctx)
+	bin, err := benchkit.ServerBinary(ctx, o.ServerBin, b.tmp)
 	if err != nil {
 		return err
 	}
@@ -148,14 +121,14 @@ func (b *bench) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(b.out, "test files: %s sha256 %s, %s sha256 %s\n", human(single.size), single.sha256[:16], human(many.size), many.sha256[:16])
+	fmt.Fprintf(b.out, "test files: %s sha256 %s, %s sha256 %s\n", benchkit.Human(single.size), single.sha256[:16], benchkit.Human(many.size), many.sha256[:16])
 
-	b.minio, err = startMinio(ctx, filepath.Join(b.tmp, "minio"))
+	b.minio, err = benchkit.StartMinIO(ctx, filepath.Join(b.tmp, "minio"))
 	if err != nil {
 		return err
 	}
-	b.children = append(b.children, b.minio.proc)
-	fmt.Fprintf(b.out, "MinIO on %s, returnbench %s\n\n", b.minio.endpoint, bin)
+	b.children = append(b.children, b.minio.Proc)
+	fmt.Fprintf(b.out, "MinIO on %s, returnbench %s\n\n", b.minio.Endpoint, bin)
 
 	var rows []row
 	// S3: the floor, then returnbench.
@@ -186,50 +159,4 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	printReport(b.out, o, rows, conc)
 	return nil
-}
-
-// settle writes back dirty pages left by the previous step, so one
-// measurement does not pay for another's writes.
-func settle() { syscall.Sync() }
-
-// byteSize is a flag value in bytes that also reads KiB, MiB and GiB.
-type byteSize int64
-
-func (s *byteSize) String() string { return human(int64(*s)) }
-
-func (s *byteSize) Set(v string) error {
-	v = strings.TrimSpace(v)
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
-		if strings.HasSuffix(v, u.suffix) {
-			v, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return fmt.Errorf("%q is not a size: use bytes or a number with KiB, MiB or GiB", v)
-	}
-	*s = byteSize(n * mult)
-	return nil
-}
-
-// human prints a byte count the way the flags take it.
-func human(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // row is one line of the throughput table.
@@ -23,7 +25,7 @@ type row struct {
 	bytes    int64
 	elapsed  time.Duration
 	mem      *serverMemory // nil for baselines: no returnbench process in the way
-	cpu      cpuUse
+	cpu      benchkit.CPUUse
 }
 
 // serverMemory is the returnbench process's resident memory during a step.
@@ -41,8 +43,8 @@ func (r row) mibps() float64 { return float64(r.bytes) / (1 << 20) / r.elapsed.S
 // that S3, and what returnbench -> S3 is held against. It is the call as
 // applications make it (16 MiB parts, the library's default parallelism).
 func (b *bench) putObjectBaseline(ctx context.Context, p payload) (row, error) {
-	settle()
-	client, err := minio.New(b.minio.endpoint, &minio.Options{Creds: credentials.NewStaticV4(b.minio.accessKey, b.minio.secretKey, "")})
+	benchkit.Settle()
+	client, err := minio.New(b.minio.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(b.minio.AccessKey, b.minio.SecretKey, "")})
 	if err != nil {
 		return row{}, fmt.Errorf("s3 client: %w", err)
 	}
@@ -55,7 +57,7 @@ func (b *bench) putObjectBaseline(ctx context.Context, p payload) (row, error) {
 		return row{}, err
 	}
 	defer f.Close()
-	cpu, err := startCPU(0, b.minio.proc.pid())
+	cpu, err := benchkit.StartCPU(0, b.minio.Proc.PID())
 	if err != nil {
 		return row{}, err
 	}
@@ -63,14 +65,14 @@ func (b *bench) putObjectBaseline(ctx context.Context, p payload) (row, error) {
 	info, err := client.PutObject(ctx, bucket, "baseline.webm", f, p.size,
 		minio.PutObjectOptions{PartSize: baselinePart, ContentType: "video/webm"})
 	elapsed := time.Since(start)
-	used, cerr := cpu.stop()
+	used, cerr := cpu.Stop()
 	if err = errors.Join(err, cerr); err != nil {
 		return row{}, fmt.Errorf("PutObject: %w", err)
 	}
 	if info.Size != p.size {
 		return row{}, fmt.Errorf("PutObject stored %d bytes, want %d", info.Size, p.size)
 	}
-	return row{name: fmt.Sprintf("minio-go PutObject (%s parts)", human(baselinePart)), backend: "S3", baseline: true,
+	return row{name: fmt.Sprintf("minio-go PutObject (%s parts)", benchkit.Human(baselinePart)), backend: "S3", baseline: true,
 		bytes: p.size, elapsed: elapsed, cpu: used}, nil
 }
 
@@ -79,14 +81,14 @@ func (b *bench) putObjectBaseline(ctx context.Context, p payload) (row, error) {
 // down. io.Copy between two files lets Linux copy inside the kernel
 // (copy_file_range), as cp does.
 func (b *bench) copyBaseline(ctx context.Context, p payload) (row, error) {
-	settle()
+	benchkit.Settle()
 	src, err := os.Open(p.path)
 	if err != nil {
 		return row{}, err
 	}
 	defer src.Close()
 	dstPath := filepath.Join(b.tmp, "copy.webm")
-	cpu, err := startCPU(0, b.minio.proc.pid())
+	cpu, err := benchkit.StartCPU(0, b.minio.Proc.PID())
 	if err != nil {
 		return row{}, err
 	}
@@ -103,7 +105,7 @@ func (b *bench) copyBaseline(ctx context.Context, p payload) (row, error) {
 		err = cerr
 	}
 	elapsed := time.Since(start)
-	used, cerr := cpu.stop()
+	used, cerr := cpu.Stop()
 	if err = errors.Join(err, cerr); err != nil {
 		return row{}, fmt.Errorf("copy: %w", err)
 	}
@@ -126,10 +128,10 @@ func (b *bench) singleThroughServer(ctx context.Context, name string, s3 bool, p
 		return row{}, err
 	}
 	defer srv.stop()
-	settle()
+	benchkit.Settle()
 	var elapsed time.Duration
 	mem, used, err := b.observe(srv, func() (err error) {
-		_, elapsed, err = srv.tusUpload(ctx, p, b.opts.Chunk)
+		_, elapsed, err = srv.upload(ctx, p, b.opts.Chunk)
 		return err
 	})
 	if err != nil {
@@ -145,7 +147,7 @@ type concurrent struct {
 	elapsed time.Duration   // first POST to last 204
 	each    []time.Duration // sorted
 	mem     *serverMemory
-	cpu     cpuUse
+	cpu     benchkit.CPUUse
 }
 
 func (c concurrent) mibps() float64 {
@@ -161,7 +163,7 @@ func (b *bench) concurrentThroughServer(ctx context.Context, p payload) (concurr
 		return concurrent{}, err
 	}
 	defer srv.stop()
-	settle()
+	benchkit.Settle()
 	n := b.opts.Concurrent
 	each := make([]time.Duration, n)
 	var elapsed time.Duration
@@ -172,7 +174,7 @@ func (b *bench) concurrentThroughServer(ctx context.Context, p payload) (concurr
 		start := time.Now()
 		for i := range n {
 			wg.Go(func() {
-				_, d, err := srv.tusUpload(ctx, p, b.opts.Chunk)
+				_, d, err := srv.upload(ctx, p, b.opts.Chunk)
 				if err != nil {
 					cancel(fmt.Errorf("upload %d of %d: %w", i+1, n, err))
 				}
@@ -192,29 +194,29 @@ func (b *bench) concurrentThroughServer(ctx context.Context, p payload) (concurr
 
 // observe runs fn while sampling the server's RSS and measuring the CPU
 // time of the bench, the server and MinIO.
-func (b *bench) observe(srv *rbServer, fn func() error) (*serverMemory, cpuUse, error) {
-	pid := srv.proc.pid()
-	before, err := readMemory(pid)
+func (b *bench) observe(srv *rbServer, fn func() error) (*serverMemory, benchkit.CPUUse, error) {
+	pid := srv.proc.PID()
+	before, err := benchkit.ReadMemory(pid)
 	if err != nil {
-		return nil, cpuUse{}, fmt.Errorf("server memory: %w", err)
+		return nil, benchkit.CPUUse{}, fmt.Errorf("server memory: %w", err)
 	}
-	cpu, err := startCPU(pid, b.minio.proc.pid())
+	cpu, err := benchkit.StartCPU(pid, b.minio.Proc.PID())
 	if err != nil {
-		return nil, cpuUse{}, err
+		return nil, benchkit.CPUUse{}, err
 	}
-	s := sampleRSS(pid, rssSampleTick)
+	s := benchkit.SampleRSS(pid, rssSampleTick)
 	ferr := fn()
-	peak, samples, serr := s.stop()
-	used, cerr := cpu.stop()
+	serr := s.Stop()
+	used, cerr := cpu.Stop()
 	if ferr != nil {
-		return nil, cpuUse{}, ferr
+		return nil, benchkit.CPUUse{}, ferr
 	}
 	if err := errors.Join(serr, cerr); err != nil {
-		return nil, cpuUse{}, fmt.Errorf("server resources: %w", err)
+		return nil, benchkit.CPUUse{}, fmt.Errorf("server resources: %w", err)
 	}
-	after, err := readMemory(pid)
+	after, err := benchkit.ReadMemory(pid)
 	if err != nil {
-		return nil, cpuUse{}, fmt.Errorf("server memory: %w", err)
+		return nil, benchkit.CPUUse{}, fmt.Errorf("server memory: %w", err)
 	}
-	return &serverMemory{before: before.rss, peak: peak, hwm: after.hwm, samples: samples}, used, nil
+	return &serverMemory{before: before.RSS, peak: s.Peak, hwm: after.HWM, samples: s.Samples}, used, nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+
+	"github.com/returnbench/returnbench/bench/benchkit"
 )
 
 // printReport writes the throughput table, each row against the baseline of
@@ -22,35 +24,35 @@ func printReport(out io.Writer, o options, rows []row, c concurrent) {
 		if !r.baseline {
 			ratio = fmt.Sprintf("%.2fx", r.mibps()/base[r.backend].mibps())
 		}
-		fmt.Fprintf(out, line, r.name, r.backend, human(r.bytes), fmt.Sprintf("%.2f", r.elapsed.Seconds()),
+		fmt.Fprintf(out, line, r.name, r.backend, benchkit.Human(r.bytes), fmt.Sprintf("%.2f", r.elapsed.Seconds()),
 			fmt.Sprintf("%.1f", r.mibps()), ratio)
 	}
 	fmt.Fprintf(out, "(returnbench rows: tus POST to the last PATCH's 204 in %s chunks, one after another;\n"+
-		" the media's meta then said verified with the right SHA-256)\n", human(o.Chunk))
+		" the media's meta then said verified with the right SHA-256)\n", benchkit.Human(o.Chunk))
 
 	fmt.Fprintf(out, "\n%d x %s at once into returnbench -> S3 (%s chunks): %.2f s, %.1f MiB/s together; each took %.2f-%.2f s\n",
-		c.n, human(c.size), human(o.Chunk), c.elapsed.Seconds(), c.mibps(), c.each[0].Seconds(), c.each[len(c.each)-1].Seconds())
+		c.n, benchkit.Human(c.size), benchkit.Human(o.Chunk), c.elapsed.Seconds(), c.mibps(), c.each[0].Seconds(), c.each[len(c.each)-1].Seconds())
 	fmt.Fprintf(out, "server RSS: before %s, peak %s (highest of %d samples every %s: %s; VmHWM: %s)\n",
-		mib(c.mem.before), mib(max(c.mem.peak, c.mem.hwm)), c.mem.samples, rssSampleTick, mib(c.mem.peak), mib(c.mem.hwm))
+		benchkit.MiB(c.mem.before), benchkit.MiB(max(c.mem.peak, c.mem.hwm)), c.mem.samples, rssSampleTick, benchkit.MiB(c.mem.peak), benchkit.MiB(c.mem.hwm))
 
 	const res = "%-34s  %6s  %6s  %6s  %6s  %6s  %10s  %10s  %15s  %10s\n"
 	fmt.Fprintf(out, "\nwho worked (CPU seconds), and server memory\n")
 	fmt.Fprintf(out, res, "step", "bench", "server", "MinIO", "kernel", "others", "cores busy", "RSS before", "RSS max", "VmHWM")
-	resources := func(name string, elapsed float64, cpu cpuUse, mem *serverMemory) {
+	resources := func(name string, elapsed float64, cpu benchkit.CPUUse, mem *serverMemory) {
 		server, before, peak, hwm := "-", "-", "-", "-"
-		if cpu.hasServer {
-			server = fmt.Sprintf("%.2f", cpu.server.Seconds())
+		if mem != nil {
+			server = fmt.Sprintf("%.2f", cpu.Server.Seconds())
 		}
 		if mem != nil {
-			before, peak, hwm = mib(mem.before), fmt.Sprintf("%s (%d)", mib(mem.peak), mem.samples), mib(mem.hwm)
+			before, peak, hwm = benchkit.MiB(mem.before), fmt.Sprintf("%s (%d)", benchkit.MiB(mem.peak), mem.samples), benchkit.MiB(mem.hwm)
 		}
-		fmt.Fprintf(out, res, name, fmt.Sprintf("%.2f", cpu.client.Seconds()), server, fmt.Sprintf("%.2f", cpu.minio.Seconds()),
-			fmt.Sprintf("%.2f", cpu.kernel.Seconds()), fmt.Sprintf("%.2f", cpu.others().Seconds()), fmt.Sprintf("%.2f", cpu.total().Seconds()/elapsed), before, peak, hwm)
+		fmt.Fprintf(out, res, name, fmt.Sprintf("%.2f", cpu.Bench.Seconds()), server, fmt.Sprintf("%.2f", cpu.MinIO.Seconds()),
+			fmt.Sprintf("%.2f", cpu.Kernel.Seconds()), fmt.Sprintf("%.2f", cpu.Others().Seconds()), fmt.Sprintf("%.2f", cpu.Total().Seconds()/elapsed), before, peak, hwm)
 	}
 	for _, r := range rows {
 		resources(r.name, r.elapsed.Seconds(), r.cpu, r.mem)
 	}
-	resources(fmt.Sprintf("returnbench %d x %s -> S3", c.n, human(c.size)), c.elapsed.Seconds(), c.cpu, c.mem)
+	resources(fmt.Sprintf("returnbench %d x %s -> S3", c.n, benchkit.Human(c.size)), c.elapsed.Seconds(), c.cpu, c.mem)
 	fmt.Fprintf(out, "(CPU: user + system time from /proc/PID/stat over the step; bench = this process, the tus or S3 client;\n"+
 		" kernel = interrupts and kernel threads (writeback, journal: mostly work for the three processes);\n"+
 		" others = other programs on the machine (/proc/stat), which compete for the same cores and make figures vary;\n"+
@@ -61,19 +63,10 @@ func printReport(out io.Writer, o options, rows []row, c concurrent) {
 		if r.backend == "S3" && !r.baseline {
 			ratio := r.mibps() / base["S3"].mibps()
 			fmt.Fprintf(out, "  %-50s %10s  %-16s %s\n", r.name+" vs PutObject, same MinIO:", fmt.Sprintf("%.2fx", ratio),
-				fmt.Sprintf("(goal >= %.1fx)", goalS3Ratio), verdict(ratio >= goalS3Ratio))
+				fmt.Sprintf("(goal >= %.1fx)", goalS3Ratio), benchkit.PassOrMiss(ratio >= goalS3Ratio))
 		}
 	}
 	peak := max(c.mem.peak, c.mem.hwm) // VmHWM also catches a spike between two samples
-	fmt.Fprintf(out, "  %-50s %10s  %-16s %s\n", fmt.Sprintf("server peak RSS, %d x %s at once:", c.n, human(c.size)), mib(peak),
-		"(goal < "+mib(goalPeakRSS)+")", verdict(peak < goalPeakRSS))
+	fmt.Fprintf(out, "  %-50s %10s  %-16s %s\n", fmt.Sprintf("server peak RSS, %d x %s at once:", c.n, benchkit.Human(c.size)), benchkit.MiB(peak),
+		"(goal < "+benchkit.MiB(goalPeakRSS)+")", benchkit.PassOrMiss(peak < goalPeakRSS))
 }
-
-func verdict(ok bool) string {
-	if ok {
-		return "PASS"
-	}
-	return "MISS"
-}
-
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
