@@ -424,9 +424,9 @@ func (u *Uploads) Write(ctx context.Context, user *inspection.User, id string, o
 		body = io.TeeReader(body, chunkHash)
 	}
 	w := &writer{u: u, up: up, lock: lock, h: h, commitEachPart: sum == nil}
-	bufp := u.buffers.Get().(*[]byte)
-	defer u.buffers.Put(bufp)
-	readErr, err := w.run(ctx, body, (*bufp)[:0])
+	buf, release := u.partBuffer(up)
+	defer release() // after the commit: the tail to keep is in it
+	readErr, err := w.run(ctx, body, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -449,6 +449,20 @@ func (u *Uploads) Write(ctx context.Context, user *inspection.User, id string, o
 		return up, u.finish(ctx, user, up, h)
 	}
 	return up, nil
+}
+
+// partBuffer is the buffer a chunk's parts are gathered in. A file that
+// needs less than half a part (most photos) gets a buffer of its own size:
+// a pool of full part buffers would hold 8 MiB for every 1 MiB photo in
+// flight, and many phones uploading photos at once would cost the server
+// memory for bytes that never come. release gives a full part buffer back
+// to the pool.
+func (u *Uploads) partBuffer(up *Upload) (buf []byte, release func()) {
+	if need := up.Length - up.Offset + up.TailSize; need < up.PartSize/2 {
+		return make([]byte, 0, need), func() {}
+	}
+	bufp := u.buffers.Get().(*[]byte)
+	return (*bufp)[:0], func() { u.buffers.Put(bufp) }
 }
 
 // writer carries one chunk's progress through the part buffer.
