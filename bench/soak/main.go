@@ -31,21 +31,9 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
-)
 
-// crashFigures is one CRASH-FIGURES line: what one mode of the crash
-// harness did.
-type crashFigures struct {
-	Mode          string `json:"mode"`
-	Seed          uint64 `json:"seed"`
-	Kills         int64  `json:"kills"`
-	Restarts      int64  `json:"restarts"`
-	Resumes       int64  `json:"resumes"`
-	BytesUploaded int64  `json:"bytes_uploaded"`
-	Mutations     int64  `json:"mutations_acknowledged"`
-	Losses        int64  `json:"losses"`
-	Duplicates    int64  `json:"duplicates"`
-}
+	"github.com/returnbench/returnbench/faults/crash"
+)
 
 // fuzzTarget is one Fuzz function and the package it lives in.
 type fuzzTarget struct{ pkg, name string }
@@ -66,7 +54,7 @@ var fuzzTargets = []fuzzTarget{
 }
 
 type summary struct {
-	crash      []crashFigures
+	crash      []crash.Figures
 	fuzzExecs  map[string]int64
 	secTried   int64
 	secRefused int64
@@ -101,8 +89,9 @@ func run(ctx context.Context, crashFor, fuzzFor time.Duration, log io.Writer) *s
 		fail("crash harness", errors.New("printed no CRASH-FIGURES"))
 	}
 	for _, f := range s.crash {
-		if f.Losses > 0 || f.Duplicates > 0 {
-			fail("crash harness "+f.Mode, fmt.Errorf("%d losses, %d duplicates (seed %d)", f.Losses, f.Duplicates, f.Seed))
+		if f.Losses > 0 || f.Duplicates > 0 || f.Violations > 0 {
+			fail("crash harness "+f.Mode, fmt.Errorf("%d losses, %d duplicates, %d other broken invariants (seed %d)",
+				f.Losses, f.Duplicates, f.Violations, f.Seed))
 		}
 	}
 
@@ -138,13 +127,13 @@ func goTest(ctx context.Context, log io.Writer, env []string, args ...string) ([
 	return buf.Bytes(), err
 }
 
-func crashLines(out []byte) []crashFigures {
-	var all []crashFigures
+func crashLines(out []byte) []crash.Figures {
+	var all []crash.Figures
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		_, rest, ok := strings.Cut(sc.Text(), "CRASH-FIGURES ")
-		var f crashFigures
+		var f crash.Figures
 		if ok && json.Unmarshal([]byte(rest), &f) == nil {
 			all = append(all, f)
 		}
@@ -180,10 +169,10 @@ func securityCases(out []byte) (tried, refused int64) {
 func (s *summary) print(w io.Writer) {
 	fmt.Fprintln(w, "\nsoak summary")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "crash mode\tseed\tkills survived\trestarts\tresumes\tbytes uploaded\tmutations acknowledged\tlosses\tduplicates\t")
+	fmt.Fprintln(tw, "crash mode\tseed\tkills survived\trestarts\tuploads resumed\tbytes uploaded\tfiles verified\tmutations acknowledged\tlosses\tduplicates\t")
 	for _, f := range s.crash {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", f.Mode, f.Seed, f.Kills, f.Restarts, f.Resumes,
-			f.BytesUploaded, f.Mutations, f.Losses, f.Duplicates)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", f.Mode, f.Seed, f.Kills, f.Restarts, f.UploadResumes,
+			f.BytesUploaded, f.VerifiedFiles, f.MutationsAcked, f.Losses, f.Duplicates)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

@@ -53,13 +53,13 @@ func TestFuzzTargetsComplete(t *testing.T) {
 
 func TestReadFigures(t *testing.T) {
 	out := []byte(`=== RUN   TestCrash
-    crash_test.go:99: CRASH-FIGURES {"mode":"server-kill","seed":7,"kills":5,"restarts":5,"resumes":12,"bytes_uploaded":1000,"mutations_acknowledged":300,"losses":0,"duplicates":0}
+    crash_test.go:99: CRASH-FIGURES {"mode":"server-kill","seed":7,"kills":5,"restarts":5,"upload_resumes":12,"bytes_uploaded":1000,"verified_files":4,"mutations_acked":300,"losses":0,"duplicates":0}
 fuzz: elapsed: 3s, execs: 1200 (400/sec), new interesting: 0 (total: 5)
 fuzz: elapsed: 6s, execs: 2500 (433/sec), new interesting: 1 (total: 6)
     security_test.go:10: SECURITY-CASES tried=40 refused=40
     security_test.go:20: SECURITY-CASES tried=2 refused=1
 `)
-	if got := crashLines(out); len(got) != 1 || got[0].Kills != 5 || got[0].Mutations != 300 || got[0].Mode != "server-kill" {
+	if got := crashLines(out); len(got) != 1 || got[0].Kills != 5 || got[0].MutationsAcked != 300 || got[0].UploadResumes != 12 || got[0].VerifiedFiles != 4 || got[0].Mode != "server-kill" {
 		t.Errorf("crash figures %+v", got)
 	}
 	if got := lastExecs(out); got != 2500 {
