@@ -3,12 +3,15 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -175,6 +178,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Status(statusOf[inspection.EUNAVAILABLE])
 		body.Error.Code, body.Error.Message = inspection.EUNAVAILABLE, "The server could not finish in time; try again shortly."
 		s.log.Warn("request ran out of time", "request_id", body.Error.RequestID, "path", c.Path(), "err", err)
+	case inspection.ErrorCode(err) == inspection.EINTERNAL && unreachable(err):
+		// The database (or another store) cannot be reached: the device
+		// keeps its work and tries again later.
+		c.Status(statusOf[inspection.EUNAVAILABLE])
+		body.Error.Code, body.Error.Message = inspection.EUNAVAILABLE, "The server cannot reach its database right now; try again shortly."
+		s.log.Warn("store unreachable", "request_id", body.Error.RequestID, "path", c.Path(), "err", err)
 	default:
 		code := inspection.ErrorCode(err)
 		c.Status(statusOf[code])
@@ -185,6 +194,15 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	return c.JSON(body)
+}
+
+// unreachable says whether err comes from a connection that could not be
+// made or broke: the store is down or the network to it is, which is a
+// reason to try again, not a fault of the request or of the server.
+func unreachable(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // protocolError is an error that names its own HTTP status (tus errors).

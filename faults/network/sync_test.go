@@ -182,8 +182,8 @@ func TestSyncThroughBadDatabaseNetwork(t *testing.T) {
 		checkOutage(t, r, "database", []probe{
 			{method: "GET", path: "/healthz", status: 200},
 			{method: "GET", path: "/readyz", status: 503, code: "unavailable"},
-			{method: "POST", path: "/api/v1/sync/push", body: emptyPush},
-			{method: "GET", path: "/api/v1/sync/pull"},
+			{method: "POST", path: "/api/v1/sync/push", body: emptyPush, status: 503, code: "unavailable"},
+			{method: "GET", path: "/api/v1/sync/pull", status: 503, code: "unavailable"},
 		})
 		if err := p.Heal(); err != nil {
 			t.Error(err)
