@@ -49,9 +49,9 @@ test: build vet test-deps
 	cd web && node --test test/
 	node --test --test-concurrency=1 web/e2e/
 	$(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -run='^$$' -fuzz=FuzzClassify -fuzztime=$(FUZZTIME) -parallel 2 ./labels
-	$(GO) test -run='^$$' -fuzz=FuzzTusHeaders -fuzztime=$(FUZZTIME) -parallel 2 ./media
-	$(GO) test -run='^$$' -fuzz=FuzzSyncPush -fuzztime=$(FUZZTIME) -parallel 2 ./server
+	$(GO) test -run='^$$' -fuzz='^FuzzClassify$$' -fuzztime=$(FUZZTIME) -parallel 2 ./labels
+	$(GO) test -run='^$$' -fuzz='^FuzzTusHeaders$$' -fuzztime=$(FUZZTIME) -parallel 2 ./media
+	$(GO) test -run='^$$' -fuzz='^FuzzSyncPush$$' -fuzztime=$(FUZZTIME) -parallel 2 ./server
 
 # The long forms: kill -9 the server and then MinIO for SOAK each, every
 # fuzz target for SOAK_FUZZ, the security suite; one table at the end.
