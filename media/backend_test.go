@@ -116,3 +116,30 @@ func TestVerifyStored(t *testing.T) {
 		t.Fatalf("tampered store: %+v, %v; want one mismatch for %s", report, err, ups[1].MediaID)
 	}
 }
+
+// TestS3LostPart: an S3 server that lost a part it had acknowledged (a
+// crash before its disk sync) cannot finish the multipart upload; that is
+// reported as not found, so the upload ends and the device sends the file
+// again, instead of every retry failing as an internal error.
+func TestS3LostPart(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Shared(t)
+	b, err := media.NewS3(ctx, srv.Config(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "lost-part/" + t.Name()
+	id, err := b.StartMultipart(ctx, key, "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := b.PutPart(ctx, key, id, 1, 0, bytes.Repeat([]byte("x"), 1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.ETag = strings.Repeat("0", 32) // the part the store has is not the one it acknowledged
+	err = b.CompleteMultipart(ctx, key, id, []media.Part{part})
+	if got := inspection.ErrorCode(err); got != inspection.ENOTFOUND {
+		t.Fatalf("complete with a lost part: %v (%s), want not found", err, got)
+	}
+}

@@ -241,6 +241,11 @@ func translateS3(err error, what string) error {
 	switch minio.ToErrorResponse(err).Code {
 	case "NoSuchKey", "NoSuchUpload":
 		return inspection.Errorf(inspection.ENOTFOUND, "%s not found in the evidence store.", what)
+	case "InvalidPart":
+		// A part the store once acknowledged is gone (an S3 server that
+		// lost it in a crash): the upload cannot be finished, like one
+		// whose multipart upload is gone.
+		return inspection.Errorf(inspection.ENOTFOUND, "%s: a stored part is missing from the evidence store.", what)
 	case "SlowDown", "ServiceUnavailable", "InternalError", "XMinioServerNotInitialized":
 		return unavailable(err)
 	}
