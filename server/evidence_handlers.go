@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"sort"
@@ -74,6 +75,17 @@ func (s *Server) source() evidence.Source {
 }
 
 // caseOf reads ?case=, defaulting to what the verdict suggests.
+// caseFacts loads the facts of the inspection in the URL and the case the
+// request asks for (?case=, else the one the facts suggest).
+func (s *Server) caseFacts(c *fiber.Ctx) (*evidence.Facts, evidence.Case, error) {
+	f, err := s.facts(c.UserContext(), currentUser(c), c.Params("id"))
+	if err != nil {
+		return nil, "", err
+	}
+	cs, err := caseOf(c, f)
+	return f, cs, err
+}
+
 func caseOf(c *fiber.Ctx, f *evidence.Facts) (evidence.Case, error) {
 	if q := c.Query("case"); q != "" {
 		return evidence.ParseCase(q)
@@ -86,7 +98,7 @@ func (s *Server) handleLabelCard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var jpg bytesBuffer
+	var jpg bytes.Buffer
 	res, err := evidence.LabelCard(c.UserContext(), f, s.source(), &jpg)
 	if err != nil {
 		return err
@@ -94,17 +106,13 @@ func (s *Server) handleLabelCard(c *fiber.Ctx) error {
 	c.Set("X-Label-Check", res.Summary())
 	c.Set(fiber.HeaderContentDisposition, `inline; filename="label-card-`+f.Inspection.ID+`.jpg"`)
 	c.Type("jpg")
-	return c.Send(jpg.b)
+	return c.Send(jpg.Bytes())
 }
 
 // handleEvidence answers what a filing needs: the case types, what each
 // still lacks, the label check and the dispute message in both languages.
 func (s *Server) handleEvidence(c *fiber.Ctx) error {
-	f, err := s.facts(c.UserContext(), currentUser(c), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	chosen, err := caseOf(c, f)
+	f, chosen, err := s.caseFacts(c)
 	if err != nil {
 		return err
 	}
@@ -123,31 +131,23 @@ func (s *Server) handleEvidence(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleEvidencePDF(c *fiber.Ctx) error {
-	f, err := s.facts(c.UserContext(), currentUser(c), c.Params("id"))
+	f, cs, err := s.caseFacts(c)
 	if err != nil {
 		return err
 	}
-	cs, err := caseOf(c, f)
-	if err != nil {
-		return err
-	}
-	var pdf bytesBuffer
+	var pdf bytes.Buffer
 	if err := evidence.PDF(c.UserContext(), f, cs, s.source(), &pdf); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="evidence-`+f.Inspection.ID+`.pdf"`)
 	c.Type("pdf")
-	return c.Send(pdf.b)
+	return c.Send(pdf.Bytes())
 }
 
 // handleEvidenceZip streams the pack: originals go from the store into the
 // zip and out to the client without being held whole anywhere.
 func (s *Server) handleEvidenceZip(c *fiber.Ctx) error {
-	f, err := s.facts(c.UserContext(), currentUser(c), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	cs, err := caseOf(c, f)
+	f, cs, err := s.caseFacts(c)
 	if err != nil {
 		return err
 	}
@@ -166,9 +166,3 @@ func (s *Server) handleEvidenceZip(c *fiber.Ctx) error {
 	})
 	return nil
 }
-
-// bytesBuffer collects a generated document that fits in memory (a card, a
-// PDF of downscaled photos).
-type bytesBuffer struct{ b []byte }
-
-func (b *bytesBuffer) Write(p []byte) (int, error) { b.b = append(b.b, p...); return len(p), nil }

@@ -104,20 +104,13 @@ var unreturnedColumns = []column[unreturnedRow]{
 }
 
 func (s *Server) handleWatchUnreturned(c *fiber.Ctx) error {
-	csvOut, err := watchFormat(c)
-	if err != nil {
-		return err
-	}
 	within, err := closedWithinDays(c)
 	if err != nil {
 		return err
 	}
-	now := s.cfg.Now().UTC()
-	rows, cut, err := s.unreturnedRows(c.UserContext(), siteScope(currentUser(c)), now, within)
-	if err != nil {
-		return err
-	}
-	return sendWatch(c, csvOut, listRefundedNotReturned, now, rows, cut, unreturnedColumns)
+	return serveWatch(c, s, listRefundedNotReturned, unreturnedColumns, func(ctx context.Context, siteID string, now time.Time) ([]unreturnedRow, bool, error) {
+		return s.unreturnedRows(ctx, siteID, now, within)
+	})
 }
 
 // unreturnedRows lists the refunded-but-not-returned FBA units of a site
@@ -225,16 +218,7 @@ var refundDueColumns = []column[refundDueRow]{
 }
 
 func (s *Server) handleWatchRefundDue(c *fiber.Ctx) error {
-	csvOut, err := watchFormat(c)
-	if err != nil {
-		return err
-	}
-	now := s.cfg.Now().UTC()
-	rows, cut, err := s.refundDueRows(c.UserContext(), siteScope(currentUser(c)), now)
-	if err != nil {
-		return err
-	}
-	return sendWatch(c, csvOut, listRefundDue, now, rows, cut, refundDueColumns)
+	return serveWatch(c, s, listRefundDue, refundDueColumns, s.refundDueRows)
 }
 
 // refundDueRows lists the refunds a site ("" = every site) owes, most
@@ -321,20 +305,13 @@ var atozColumns = []column[atozRow]{
 }
 
 func (s *Server) handleWatchAtoZ(c *fiber.Ctx) error {
-	csvOut, err := watchFormat(c)
-	if err != nil {
-		return err
-	}
 	within, err := closedWithinDays(c)
 	if err != nil {
 		return err
 	}
-	now := s.cfg.Now().UTC()
-	rows, cut, err := s.atozRows(c.UserContext(), siteScope(currentUser(c)), now, within)
-	if err != nil {
-		return err
-	}
-	return sendWatch(c, csvOut, listAtoZ, now, rows, cut, atozColumns)
+	return serveWatch(c, s, listAtoZ, atozColumns, func(ctx context.Context, siteID string, now time.Time) ([]atozRow, bool, error) {
+		return s.atozRows(ctx, siteID, now, within)
+	})
 }
 
 // atozRows lists the A-to-z claims of a site ("" = every site) whose appeal
@@ -439,16 +416,7 @@ var safetColumns = []column[safetRow]{
 }
 
 func (s *Server) handleWatchSafeT(c *fiber.Ctx) error {
-	csvOut, err := watchFormat(c)
-	if err != nil {
-		return err
-	}
-	now := s.cfg.Now().UTC()
-	rows, cut, err := s.safetRows(c.UserContext(), siteScope(currentUser(c)), now)
-	if err != nil {
-		return err
-	}
-	return sendWatch(c, csvOut, listSafeT, now, rows, cut, safetColumns)
+	return serveWatch(c, s, listSafeT, safetColumns, s.safetRows)
 }
 
 // safetRows lists the orders of a site ("" = every site) a SAFE-T claim may
@@ -646,16 +614,7 @@ var disputeColumns = []column[disputeRow]{
 }
 
 func (s *Server) handleWatchDisputes(c *fiber.Ctx) error {
-	csvOut, err := watchFormat(c)
-	if err != nil {
-		return err
-	}
-	now := s.cfg.Now().UTC()
-	rows, cut, err := s.disputeRows(c.UserContext(), siteScope(currentUser(c)), now)
-	if err != nil {
-		return err
-	}
-	return sendWatch(c, csvOut, listDisputes, now, rows, cut, disputeColumns)
+	return serveWatch(c, s, listDisputes, disputeColumns, s.disputeRows)
 }
 
 // disputeRows lists a site's ("" = every site) disputed and swapped-item
@@ -820,6 +779,22 @@ type column[T any] struct {
 
 // sendWatch answers a list as JSON or CSV, cut at maxWatchRows. The CSV
 // says in X-Total-Count and X-Truncated what the JSON says in its body.
+// serveWatch answers a watch list: rows computes it for the user's site
+// (every site for an admin) at the server's clock.
+func serveWatch[T any](c *fiber.Ctx, s *Server, list string, cols []column[T],
+	rows func(ctx context.Context, siteID string, now time.Time) ([]T, bool, error)) error {
+	csvOut, err := watchFormat(c)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now().UTC()
+	rs, cut, err := rows(c.UserContext(), siteScope(currentUser(c)), now)
+	if err != nil {
+		return err
+	}
+	return sendWatch(c, csvOut, list, now, rs, cut, cols)
+}
+
 func sendWatch[T any](c *fiber.Ctx, csvOut bool, list string, now time.Time, rows []T, scanCut bool, cols []column[T]) error {
 	total := len(rows)
 	shown, cut := cutAt(rows, maxWatchRows)
